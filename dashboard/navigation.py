@@ -1,0 +1,60 @@
+"""The app's pages, declared as data: file, title key, icon, section, URL path and the datasets each reads.
+
+``app.py`` registers exactly these with ``st.navigation``; tests iterate the same list, so a page cannot be
+added without being smoke-tested in AppTest and in the browser.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """One registered page."""
+
+    file: str  # path relative to the project root
+    title_key: str  # i18n key of the page title
+    icon: str  # Material icon name, rendered by Streamlit as ``:material/<icon>:``
+    section_key: str  # i18n key of the navigation section
+    url_path: str  # stable URL segment, ASCII
+    datasets: tuple[str, ...]  # datasets the page reads
+    public: bool = False  # readable without a role (public summary pages)
+
+
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("pages/overview.py", "page.overview", "dashboard", "section.overview", "overview",
+             ("regions", "arable_ledger", "approvals", "supplies", "idle_land", "park_parcels", "economy")),
+    PageSpec("pages/landuse.py", "page.landuse", "map", "section.landuse", "landuse",
+             ("regions", "landuse", "control_lines")),
+    PageSpec("pages/parks.py", "page.parks", "factory", "section.parks", "parks",
+             ("parks", "park_parcels")),
+    PageSpec("pages/arable.py", "page.arable", "agriculture", "section.arable", "arable",
+             ("arable_ledger", "indicator_trades", "plan_quotas")),
+    PageSpec("pages/stock_land.py", "page.stock_land", "hourglass_empty", "section.stock_land", "stock-land",
+             ("approvals", "supplies", "idle_land")),
+    PageSpec("pages/evaluation.py", "page.evaluation", "trending_up", "section.evaluation", "evaluation",
+             ("economy", "supplies", "regions")),
+    PageSpec("pages/projects.py", "page.projects", "checklist", "section.projects", "projects",
+             ("projects",)),
+    PageSpec("pages/site_check.py", "page.site_check", "pin_drop", "section.projects", "site-check",
+             ("control_lines", "landuse")),
+    PageSpec("pages/data_manager.py", "page.data_manager", "database", "section.data", "data",
+             ()),
+    PageSpec("pages/data_contracts.py", "page.data_contracts", "schema", "section.data", "contracts",
+             ()),
+    PageSpec("pages/public_summary.py", "page.public_summary", "public", "section.public", "public",
+             ("regions", "landuse", "arable_ledger", "approvals", "supplies"), public=True),
+)
+
+SECTION_ORDER = (
+    "section.overview",
+    "section.landuse",
+    "section.parks",
+    "section.arable",
+    "section.stock_land",
+    "section.evaluation",
+    "section.projects",
+    "section.data",
+    "section.public",
+)
