@@ -76,3 +76,27 @@ def gauss_kruger_crs(lon: float) -> str:
     if not 75 <= cm <= 135:
         raise ValueError(f"longitude {lon} is outside China's 3-degree zones")
     return f"EPSG:{4534 + (cm - 75) // 3}"
+
+
+def display_boundaries(frame, tolerance_deg: float = 0.002):
+    """A copy of ``frame`` with outlines simplified for display (~200 m tolerance, topology kept, 5 decimals).
+
+    Only for drawing: areas and overlays always use the stored geometry.
+    """
+    out = frame.copy()
+    simplified = shapely.simplify(out.geometry.values, tolerance_deg, preserve_topology=True)
+    out["geometry"] = shapely.set_precision(simplified, 1e-5)
+    return out
+
+
+def view_for_bounds(bounds, width_px: int = 900, height_px: int = 560) -> dict:
+    """Centre and web-mercator zoom that fit lon-lat ``bounds`` (minx, miny, maxx, maxy) in a viewport."""
+    minx, miny, maxx, maxy = (float(v) for v in bounds)
+    lon_span = max(maxx - minx, 1e-6)
+    # deck.gl: the world is 512 px wide at zoom 0.  Mercator stretches latitude by 1/cos(lat); a 10% margin
+    # keeps outlines off the frame edge.
+    lat_mid = (miny + maxy) / 2
+    lat_span = max((maxy - miny) / np.cos(np.radians(lat_mid)), 1e-6)
+    zoom_x = np.log2(width_px * 360.0 / (512.0 * lon_span * 1.1))
+    zoom_y = np.log2(height_px * 360.0 / (512.0 * lat_span * 1.1))
+    return {"longitude": (minx + maxx) / 2, "latitude": lat_mid, "zoom": float(min(zoom_x, zoom_y, 18.0))}

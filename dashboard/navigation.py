@@ -58,3 +58,11 @@ SECTION_ORDER = (
     "section.data",
     "section.public",
 )
+
+
+def page_spec(url_path: str) -> PageSpec:
+    """The registered page whose URL segment is ``url_path``."""
+    for spec in PAGES:
+        if spec.url_path == url_path:
+            return spec
+    raise KeyError(url_path)

@@ -15,27 +15,27 @@ BOUNDARY_DIR = Path(__file__).resolve().parents[2] / "data" / "sources" / "yuxi_
 
 CITY_CODE = "530400"
 
-#: adcode → (name, level), from the boundary files' README.
+#: adcode → (name, English name, level); Chinese names and levels from the boundary files' README.
 YUXI_UNITS = {
-    "530400": ("玉溪市", "city"),
-    "530402": ("红塔区", "county"),
-    "530403": ("江川区", "county"),
-    "530423": ("通海县", "county"),
-    "530424": ("华宁县", "county"),
-    "530425": ("易门县", "county"),
-    "530426": ("峨山彝族自治县", "county"),
-    "530427": ("新平彝族傣族自治县", "county"),
-    "530428": ("元江哈尼族彝族傣族自治县", "county"),
-    "530481": ("澄江市", "county"),
+    "530400": ("玉溪市", "Yuxi City", "city"),
+    "530402": ("红塔区", "Hongta District", "county"),
+    "530403": ("江川区", "Jiangchuan District", "county"),
+    "530423": ("通海县", "Tonghai County", "county"),
+    "530424": ("华宁县", "Huaning County", "county"),
+    "530425": ("易门县", "Yimen County", "county"),
+    "530426": ("峨山彝族自治县", "Eshan Yi Autonomous County", "county"),
+    "530427": ("新平彝族傣族自治县", "Xinping Yi and Dai Autonomous County", "county"),
+    "530428": ("元江哈尼族彝族傣族自治县", "Yuanjiang Hani, Yi and Dai Autonomous County", "county"),
+    "530481": ("澄江市", "Chengjiang City", "county"),
 }
 
-COUNTY_CODES = tuple(code for code, (_, level) in YUXI_UNITS.items() if level == "county")
+COUNTY_CODES = tuple(code for code, (_, _, level) in YUXI_UNITS.items() if level == "county")
 
 
 def build_regions(boundary_dir: Path = BOUNDARY_DIR) -> gpd.GeoDataFrame:
     """City and county rows with WGS84 MultiPolygons converted from the GCJ-02 source files."""
     rows = []
-    for code, (name, level) in YUXI_UNITS.items():
+    for code, (name, name_en, level) in YUXI_UNITS.items():
         with open(boundary_dir / f"{code}.geojson", encoding="utf-8") as fh:
             geom = shapely.geometry.shape(json.load(fh))
         wgs = transform_geometries([geom], gcj02_to_wgs84)[0]
@@ -44,6 +44,7 @@ def build_regions(boundary_dir: Path = BOUNDARY_DIR) -> gpd.GeoDataFrame:
             {
                 "code": code,
                 "name": name,
+                "name_en": name_en,
                 "level": level,
                 "parent_code": None if level == "city" else CITY_CODE,
                 "geometry": shapely.set_precision(wgs, 1e-7),

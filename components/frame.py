@@ -1,0 +1,88 @@
+"""The frame every page shares: sidebar (language, region, data version), page header and data captions."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components.loaders import dataset_versions, load_dataset
+from components.state import CITY, current_lang, current_region, init_state, sync_query_params, t
+from dashboard.contracts import get_dataset
+from dashboard.i18n import LANGUAGE_NAMES, LANGUAGES
+from dashboard.status import dataset_status_table, region_options, summarise_versions
+
+
+def init_session() -> None:
+    """Seed language and region from the URL on a session's first run (before any text is translated)."""
+    init_state(list(region_options(load_dataset("regions"), current_lang())))
+
+
+def render_sidebar() -> None:
+    """Language and region selectors (mirrored in the URL) and the data version / data date."""
+    regions = load_dataset("regions")
+    with st.sidebar:
+        st.selectbox(t("sidebar.language"), LANGUAGES, key="lang", format_func=LANGUAGE_NAMES.get)
+        # Names depend on the language chosen just above, so rebuild them after the widget.
+        options = region_options(regions, current_lang())
+        st.selectbox(t("sidebar.region"), list(options), key="region", format_func=options.get)
+        summary = summarise_versions(dataset_versions())
+        if summary["is_demo"]:
+            st.badge(t("data.demo_badge"), icon=":material/science:", color="orange")
+        st.caption(t("sidebar.data_version", version=summary["versions"] or "-"))
+        st.caption(t("sidebar.data_date", date=summary["data_date"] or "-"))
+    sync_query_params()
+
+
+def region_name(code: str | None = None) -> str:
+    """Display name of a region code (the current region by default)."""
+    code = code or current_region()
+    return region_options(load_dataset("regions"), current_lang()).get(code, code)
+
+
+def selected_county() -> str | None:
+    """The selected county code, or ``None`` when the whole city is selected."""
+    region = current_region()
+    return None if region == CITY else region
+
+
+def _ensure_frame() -> None:
+    """Rerun through ``app.py`` when Streamlit ran a page file on its own.
+
+    Streamlit decides per process whether the app is a legacy ``pages/``-folder app, and on the very first
+    request it runs the requested page file directly (no frame, no sidebar) when that request is a deep link
+    such as ``/landuse``.  ``st.navigation`` in ``app.py`` clears the flag; if a page finds it still set, it
+    clears it and reruns, and the rerun goes through the frame to the same page.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+def render_page_header(title_key: str, datasets: tuple[str, ...]) -> None:
+    """Page title, the selected region, and a data caption: 示例数据 badge, data date and source."""
+    _ensure_frame()
+    st.title(t(title_key))
+    versions = {name: version for name, version in dataset_versions().items() if name in datasets}
+    summary = summarise_versions(versions)
+    parts = [t("data.region_caption", region=region_name())]
+    if summary["data_date"]:
+        parts.append(t("data.date_caption", date=summary["data_date"]))
+    if summary["sources"]:
+        parts.append(t("data.source_caption", source="；".join(summary["sources"][current_lang()])))
+    with st.container(horizontal=True, vertical_alignment="center"):
+        if summary["is_demo"]:
+            st.badge(t("data.demo_badge"), icon=":material/science:", color="orange")
+        st.caption(" · ".join(parts))
+
+
+def render_dataset_status(datasets: tuple[str, ...], key: str) -> None:
+    """Table of the datasets a page reads: version, rows, data date and source (or 'no data')."""
+    lang = current_lang()
+    table = dataset_status_table(
+        {name: version for name, version in dataset_versions().items() if name in datasets},
+        lang,
+        {name: get_dataset(name).title(lang) for name in datasets},
+        labels={k: t(f"status.{k}") for k in ("dataset", "version", "rows", "data_date", "source", "missing")},
+    )
+    st.dataframe(table, hide_index=True, key=key, width="stretch")
