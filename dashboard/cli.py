@@ -5,6 +5,7 @@ Commands
 info   list datasets with their current version, rows, data date and source
 demo   regenerate the bundled demo dataset (deterministic, seeded)
 docs   regenerate docs/DATA_CONTRACTS.md from the contracts
+indicators  compute every indicator table (JSON with stable keys: see ``indicators_payload``)
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import date
 from pathlib import Path
 
 from dashboard.contracts import load_contracts
@@ -73,6 +75,83 @@ def _docs(args) -> int:
     return 0
 
 
+def indicators_payload(args) -> dict:
+    """The ``indicators --json`` document.
+
+    Keys: ``meta`` (engine, profile, region, as_of, data versions) and ``indicators``: ``{id: {"label_zh",
+    "label_en", "unit", "formula_zh", "formula_en", "source", "params", "columns", "rows"}}`` with rows as
+    records (dates as ISO strings, NaN as null).
+    """
+    from dashboard.engine import Engine
+    from dashboard.indicators import Context, compute_all, registry
+    from dashboard.policy import load_profile
+    from dashboard.store import current_version
+
+    engine = Engine.from_dir(Path(args.data_dir), args.engine) if args.data_dir else Engine.from_store(args.engine)
+    profile = load_profile(args.profile)
+    as_of = _as_of(args, engine)
+    regions = engine.to_pandas("regions")
+    if args.region and args.region not in set(regions["code"]):
+        raise UserError("error.unknown_region", region=args.region)
+    region = None if not args.region or args.region in set(regions.loc[regions["level"] == "city", "code"]) else args.region
+    ctx = Context(engine=engine, profile=profile, as_of=as_of, region=region)
+    tables = compute_all(ctx)
+    specs = registry()
+    out = {}
+    for ind_id, frame in tables.items():
+        spec = specs[ind_id]
+        out[ind_id] = {
+            "label_zh": spec.zh,
+            "label_en": spec.en,
+            "unit": spec.unit,
+            "formula_zh": spec.formula_zh,
+            "formula_en": spec.formula_en,
+            "source": spec.source,
+            "params": {key: profile[key] for key in spec.params},
+            "columns": list(frame.columns),
+            "rows": json.loads(frame.to_json(orient="records", date_format="iso", force_ascii=False)),
+        }
+    versions = {}
+    if not args.data_dir:
+        for name in engine.paths:
+            v = current_version(name)
+            versions[name] = {"version": v.version, "data_date": v.data_date} if v else None
+    meta = {
+        "engine": args.engine,
+        "profile": profile.id,
+        "region": args.region or None,
+        "as_of": as_of.isoformat(),
+        "versions": versions,
+    }
+    return {"meta": meta, "indicators": out}
+
+
+def _as_of(args, engine) -> date:
+    if args.as_of:
+        try:
+            return date.fromisoformat(args.as_of)
+        except ValueError:
+            raise UserError("error.bad_as_of", value=args.as_of) from None
+    manifest = Path(args.data_dir) / "manifest.json" if args.data_dir else None
+    if manifest and manifest.exists():
+        return date.fromisoformat(json.loads(manifest.read_text(encoding="utf-8"))["data_date"])
+    from dashboard.store import current_versions
+
+    dates = sorted(v.data_date for v in current_versions().values() if v is not None)
+    return date.fromisoformat(dates[0]) if dates else date.today()
+
+
+def _indicators(args) -> int:
+    payload = indicators_payload(args)
+    if args.json:
+        print(json.dumps(payload, ensure_ascii=False, indent=1))
+        return 0
+    for ind_id, table in payload["indicators"].items():
+        label = table["label_zh"] if args.lang == "zh" else table["label_en"]
+        print(f"# {ind_id} — {label} ({len(table['rows'])})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exit code 2 on bad arguments, as argparse does)."""
     from dashboard.demo import SEED
@@ -92,6 +171,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     docs = commands.add_parser("docs", help="regenerate docs/DATA_CONTRACTS.md")
     docs.set_defaults(func=_docs)
+
+    from dashboard.engine import BACKENDS
+    from dashboard.policy import DEFAULT_PROFILE
+
+    ind = commands.add_parser("indicators", help="compute every indicator table")
+    ind.add_argument("--data-dir", help="folder of <dataset>.parquet files (default: current versions)")
+    ind.add_argument("--profile", default=DEFAULT_PROFILE, help=f"policy profile (default {DEFAULT_PROFILE})")
+    ind.add_argument("--region", help="county code (default: city and every county)")
+    ind.add_argument("--engine", choices=BACKENDS, default="duckdb", help="query engine (default duckdb)")
+    ind.add_argument("--as-of", help="reference date YYYY-MM-DD (default: the data date)")
+    ind.add_argument("--json", action="store_true", help="print every table as JSON")
+    ind.set_defaults(func=_indicators)
     return parser
 
 
