@@ -1,0 +1,77 @@
+# Developer and CI entry points. `make test` is what CI runs (via .ci/run) on a fresh clone.
+#
+#   make run        serve the app on http://localhost:$(PORT)
+#   make test       lint, then the whole pytest suite (unit, AppTest, browser)
+#   make lint       ruff
+#   make demo       regenerate data/demo
+#   make vendor     re-fetch static/vendor/ from npm (only when upgrading; the files are committed)
+#   make clean      remove test artifacts and caches (distclean also removes .venv)
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PORT ?= 8501
+# 0.0.0.0 serves the LAN; browser.serverAddress keeps Streamlit from looking up the external IP on start.
+ADDRESS ?= 0.0.0.0
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTEST_ARGS ?=
+# Debian packages the browser tests need: Chromium (driven by Playwright; never `playwright install`) and CJK
+# fonts, without which Chinese text renders as boxes in screenshots (fontconfig provides the fc-list check).
+APT_PACKAGES := chromium fonts-noto-cjk fontconfig
+SUDO := $(shell [ "$$(id -u)" = 0 ] || ! command -v sudo >/dev/null || echo sudo)
+
+.PHONY: help venv run test-deps system-deps test lint vendor demo clean distclean
+
+help:
+	@sed -n 's/^#   //p' $(MAKEFILE_LIST)
+
+$(PY):
+	@test -n "$(PYTHON)" || { echo "python3.11 (or python3) not found" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-runtime: requirements.txt constraints.txt | $(PY)
+	$(PY) -m pip install -r requirements.txt -c constraints.txt
+	touch $@
+
+$(VENV)/.installed-test: requirements-test.txt constraints.txt $(VENV)/.installed-runtime
+	$(PY) -m pip install -r requirements-test.txt -c constraints.txt
+	touch $@
+
+venv: $(VENV)/.installed-runtime
+
+run: venv
+	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.address $(ADDRESS) --browser.serverAddress localhost
+
+system-deps:
+	@if [ -x /usr/bin/chromium ] && fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+		echo "system-deps: chromium and Noto CJK fonts present"; \
+	else \
+		echo "system-deps: installing $(APT_PACKAGES) from Debian"; \
+		$(SUDO) apt-get update; \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $(APT_PACKAGES); \
+	fi
+
+test-deps: $(VENV)/.installed-test system-deps
+
+lint: $(VENV)/.installed-test
+	$(VENV)/bin/ruff check .
+
+test: test-deps lint
+	$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+vendor:
+	$(or $(wildcard $(PY)),$(PYTHON)) scripts/vendor_js.py
+
+demo: venv
+	$(PY) -m dashboard demo
+
+clean:
+	rm -rf artifacts .pytest_cache .ruff_cache
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)
