@@ -35,11 +35,13 @@ def build_all(seed: int = SEED) -> dict[str, pd.DataFrame]:
 
     regions = build_regions()
     parks = landuse.build_parks(regions, rng_for(seed, "parks"))
+    parcels = landuse.build_landuse(regions, rng_for(seed, "landuse"))
     frames = {
         "regions": regions,
-        "landuse": landuse.build_landuse(regions, rng_for(seed, "landuse")),
+        "landuse": parcels,
         "parks": parks,
-        "control_lines": landuse.build_control_lines(regions, parks, rng_for(seed, "control_lines")),
+        # Control lines are drawn from the parcels: farmland lines over cultivated land, boundaries around towns.
+        "control_lines": landuse.build_control_lines(regions, parks, parcels, rng_for(seed, "control_lines")),
     }
     frames.update(ledgers.build_ledgers(regions, parks, seed))
     return {name: conform(frame, name) for name, frame in frames.items()}
