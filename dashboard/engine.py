@@ -87,8 +87,17 @@ class Engine:
                 raise UserError("error.no_data", dataset=name)
             path = self.paths[name]
             columns = [c for c in pq.read_schema(path).names if c != "geometry"]
-            raw = self.con.read_parquet(str(path), table_name=f"t_{name}")
-            self._tables[name] = raw.select(*columns)
+            if self.backend == "duckdb":
+                # DuckDB 2 reads GeoParquet geometry as GEOMETRY with a PROJJSON CRS that Ibis 12 cannot type,
+                # and Ibis's ``con.sql`` calls a cursor method DuckDB 2 removed (fetch_arrow_table); a view over
+                # the attribute columns, typed by DESCRIBE, avoids both.
+                quoted = ", ".join(f'"{c}"' for c in columns)
+                literal = str(path).replace("'", "''")
+                self.con.raw_sql(f'CREATE OR REPLACE VIEW "t_{name}" AS SELECT {quoted} FROM read_parquet(\'{literal}\')')
+                self._tables[name] = self.con.table(f"t_{name}")
+            else:
+                raw = self.con.read_parquet(str(path), table_name=f"t_{name}")
+                self._tables[name] = raw.select(*columns)
         return self._tables[name]
 
     def execute(self, expr) -> pd.DataFrame:
