@@ -66,3 +66,8 @@ def page_spec(url_path: str) -> PageSpec:
         if spec.url_path == url_path:
             return spec
     raise KeyError(url_path)
+
+
+def page_link(spec: PageSpec) -> str:
+    """The URL path that opens ``spec``: Streamlit serves the default (first) page at the root, not at its url_path."""
+    return "" if spec == PAGES[0] else spec.url_path

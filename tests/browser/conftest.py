@@ -10,6 +10,7 @@ Artifacts (git-ignored): ``artifacts/streamlit-server.log``, ``artifacts/screens
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -63,11 +64,10 @@ def _healthy(base_url: str) -> bool:
         return False
 
 
-@pytest.fixture(scope="session")
-def app_server():
-    """Start ``streamlit run app.py`` on a free loopback port; yield its base URL; stop it afterwards."""
+@contextlib.contextmanager
+def _running_app(log_path: Path):
+    """Run ``streamlit run app.py`` on a free loopback port; yield its base URL; stop it afterwards."""
     ARTIFACTS.mkdir(exist_ok=True)
-    SERVER_NETGUARD_LOG.write_text("", encoding="utf-8")
     port = _free_loopback_port()
     base_url = f"http://127.0.0.1:{port}"
     env = {
@@ -88,15 +88,15 @@ def app_server():
         "--server.fileWatcherType", "none",
         "--browser.gatherUsageStats", "false",
     ]
-    with SERVER_LOG.open("w", encoding="utf-8") as log:
+    with log_path.open("w", encoding="utf-8") as log:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         try:
             deadline = time.monotonic() + HEALTH_TIMEOUT_S
             while not _healthy(base_url):
                 if proc.poll() is not None:
-                    pytest.fail(f"streamlit exited with {proc.returncode} before it was healthy; see {SERVER_LOG}")
+                    pytest.fail(f"streamlit exited with {proc.returncode} before it was healthy; see {log_path}")
                 if time.monotonic() > deadline:
-                    pytest.fail(f"streamlit not healthy after {HEALTH_TIMEOUT_S} s; see {SERVER_LOG}")
+                    pytest.fail(f"streamlit not healthy after {HEALTH_TIMEOUT_S} s; see {log_path}")
                 time.sleep(0.25)
             yield base_url
         finally:
@@ -106,6 +106,22 @@ def app_server():
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def app_server():
+    """The app, shared by the session's browser tests."""
+    SERVER_NETGUARD_LOG.parent.mkdir(exist_ok=True)
+    SERVER_NETGUARD_LOG.write_text("", encoding="utf-8")
+    with _running_app(SERVER_LOG) as base_url:
+        yield base_url
+
+
+@pytest.fixture
+def fresh_app_server():
+    """A newly started app whose first request is the test's own (deep links behave differently then)."""
+    with _running_app(SERVER_LOG.with_name("streamlit-server-fresh.log")) as base_url:
+        yield base_url
 
 
 @pytest.fixture(scope="session")

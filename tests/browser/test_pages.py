@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from dashboard.i18n import t
-from dashboard.navigation import PAGES
+from dashboard.navigation import PAGES, page_link
 from tests.browser.helpers import ARTIFACTS, wait_for_app
 
 SCREENSHOTS = ARTIFACTS / "screenshots"
@@ -26,13 +26,15 @@ def open_page(page, app_server, url_path: str, query: str = "") -> None:
 def assert_clean(page, fence) -> None:
     exceptions = page.locator('[data-testid="stException"]')
     assert exceptions.count() == 0, "exception shown on the page:\n" + "\n---\n".join(exceptions.all_inner_texts())
+    dialogs = page.get_by_role("dialog")
+    assert dialogs.count() == 0, "a dialog covers the page: " + " / ".join(dialogs.all_inner_texts())
     assert fence.broken == [], f"local assets failed to load: {fence.broken}"
     assert fence.offsite == [], f"requests outside the machine: {fence.offsite}"
 
 
 @pytest.mark.parametrize("spec", PAGES, ids=[spec.url_path for spec in PAGES])
 def test_page_renders_in_chinese(page, fence, app_server, spec):
-    open_page(page, app_server, spec.url_path)
+    open_page(page, app_server, page_link(spec))
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{spec.url_path}.png"), full_page=True)
 
@@ -42,12 +44,25 @@ def test_page_renders_in_chinese(page, fence, app_server, spec):
     assert_clean(page, fence)
 
 
-def test_language_from_query_string_shows_english(page, fence, app_server):
-    spec = PAGES[0]
-    open_page(page, app_server, spec.url_path, "?lang=en")
+@pytest.mark.parametrize("spec", [PAGES[0], PAGES[1]], ids=[PAGES[0].url_path, PAGES[1].url_path])
+def test_language_from_query_string_shows_english(page, fence, app_server, spec):
+    open_page(page, app_server, page_link(spec), "?lang=en")
     page.screenshot(path=str(SCREENSHOTS / f"{spec.url_path}-en.png"), full_page=True)
 
     main = page.locator('[data-testid="stMain"]')
     expect(main.get_by_text(t(spec.title_key, "en"), exact=True).first).to_be_visible()
     expect(main.get_by_text(t(spec.title_key, "zh"), exact=True)).to_have_count(0)
+    assert_clean(page, fence)
+
+
+def test_deep_link_as_first_request_opens_the_framed_page(page, fence, fresh_app_server):
+    """A copied link reopens the same view, even as the first request a new server sees."""
+    spec = PAGES[1]
+    open_page(page, fresh_app_server, page_link(spec), "?lang=en&region=530427")
+    page.screenshot(path=str(SCREENSHOTS / f"{spec.url_path}-deeplink.png"), full_page=True)
+    main = page.locator('[data-testid="stMain"]')
+    expect(main.get_by_text(t(spec.title_key, "en"), exact=True).first).to_be_visible()
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    expect(sidebar.get_by_text(t(spec.section_key, "en"), exact=True).first).to_be_visible()
+    expect(main.get_by_text("Region: Xinping Yi and Dai Autonomous County", exact=False).first).to_be_visible()
     assert_clean(page, fence)
