@@ -19,8 +19,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 # Debian packages the browser tests need: Chromium (driven by Playwright; never `playwright install`) and CJK
-# fonts, without which Chinese text renders as boxes in screenshots (fontconfig provides the fc-list check).
-APT_PACKAGES := chromium fonts-noto-cjk fontconfig
+# fonts, without which Chinese text renders as boxes in screenshots (fontconfig provides the fc-list check); a Java
+# runtime for the Spark engine's parity tests.
+APT_PACKAGES := chromium fonts-noto-cjk fontconfig openjdk-17-jre-headless
 SUDO := $(shell [ "$$(id -u)" = 0 ] || ! command -v sudo >/dev/null || echo sudo)
 
 .PHONY: help venv run test-deps system-deps test lint vendor demo clean distclean
@@ -47,8 +48,8 @@ run: venv
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.address $(ADDRESS) --browser.serverAddress localhost
 
 system-deps:
-	@if [ -x /usr/bin/chromium ] && fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
-		echo "system-deps: chromium and Noto CJK fonts present"; \
+	@if [ -x /usr/bin/chromium ] && fc-list 2>/dev/null | grep -ci "Noto Sans CJK" >/dev/null && command -v java >/dev/null; then \
+		echo "system-deps: chromium, Noto CJK fonts and java present"; \
 	else \
 		echo "system-deps: installing $(APT_PACKAGES) from Debian"; \
 		$(SUDO) apt-get update; \

@@ -8,19 +8,24 @@ done in geopandas/shapely.
 
 from __future__ import annotations
 
+import itertools
 import os
 from pathlib import Path
 
 import ibis
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from dashboard.errors import UserError
 
 BACKENDS = ("duckdb", "spark")
+_SPARK_VIEWS = itertools.count()
 
 
 def _spark_session(master: str):
+    # Loopback only: the driver, its block manager and the executors of a local master never listen on, or call,
+    # another address (the test suite's network fence does not see the JVM's sockets).
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     from pyspark.sql import SparkSession
 
@@ -28,11 +33,59 @@ def _spark_session(master: str):
         SparkSession.builder.master(master)
         .appName("yongdi-dashboard")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.driver.host", "127.0.0.1")
         .config("spark.driver.bindAddress", "127.0.0.1")
+        # pandas writes nanosecond timestamps, a Parquet type Spark refuses unless it reads them as longs;
+        # Engine.table converts those longs back to timestamps.
+        .config("spark.sql.legacy.parquet.nanosAsLong", "true")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .getOrCreate()
     )
+
+
+def _duckdb_column(field: pa.Field) -> str:
+    """The DuckDB select item for one attribute column: timestamps with a zone become naive local time."""
+    name = f'"{field.name}"'
+    if pa.types.is_timestamp(field.type) and field.type.tz:
+        return f"timezone('{field.type.tz}', {name}) AS {name}"
+    return name
+
+
+def _spark_column(field: pa.Field):
+    """The Spark column for one attribute column, typed as DuckDB types it (naive timestamps, no nanoseconds)."""
+    from pyspark.sql import functions as F
+
+    quoted = "`" + field.name.replace("`", "``") + "`"
+    column = F.col(quoted)
+    if not pa.types.is_timestamp(field.type):
+        return column
+    if field.type.unit == "ns":
+        # read as epoch nanoseconds (nanosAsLong); floor to microseconds, Spark's resolution, in integer arithmetic
+        column = F.expr(f"timestamp_micros(({quoted} - pmod({quoted}, 1000)) div 1000)")
+    if field.type.tz:
+        # an instant: show it as wall time in the column's own zone, as DuckDB's timezone() does
+        column = F.from_utc_timestamp(column.cast("timestamp"), field.type.tz)
+    # the session time zone is UTC, so this keeps the wall-clock reading
+    return column.cast("timestamp_ntz").alias(field.name)
+
+
+def _normalise_series(series: pd.Series) -> pd.Series:
+    if isinstance(series.dtype, pd.DatetimeTZDtype):
+        series = series.dt.tz_localize(None)
+    if pd.api.types.is_datetime64_dtype(series.dtype) and series.dtype != "datetime64[ns]":
+        series = series.astype("datetime64[ns]")
+    return series
+
+
+def _normalise_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    for column in frame.columns:
+        converted = _normalise_series(frame[column])
+        if converted is not frame[column]:
+            frame[column] = converted
+    return frame
 
 
 class Engine:
@@ -57,7 +110,11 @@ class Engine:
             self.con = ibis.duckdb.connect()
         else:
             master = spark_master or os.environ.get("DASHBOARD_SPARK_MASTER", "local[2]")
-            self.con = ibis.pyspark.connect(_spark_session(master))
+            self._spark = _spark_session(master)
+            self.con = ibis.pyspark.connect(self._spark)
+            # Temporary views are global to the Spark session, which every engine in the process shares: a prefix
+            # per engine keeps two engines over different folders from replacing each other's tables.
+            self._view_prefix = f"e{next(_SPARK_VIEWS)}_"
         self._tables: dict[str, ibis.Table] = {}
 
     @classmethod
@@ -86,24 +143,35 @@ class Engine:
             if name not in self.paths:
                 raise UserError("error.no_data", dataset=name)
             path = self.paths[name]
-            columns = [c for c in pq.read_schema(path).names if c != "geometry"]
+            fields = [f for f in pq.read_schema(path) if f.name != "geometry"]
             if self.backend == "duckdb":
                 # DuckDB 2 reads GeoParquet geometry as GEOMETRY with a PROJJSON CRS that Ibis 12 cannot type,
                 # and Ibis's ``con.sql`` calls a cursor method DuckDB 2 removed (fetch_arrow_table); a view over
                 # the attribute columns, typed by DESCRIBE, avoids both.
-                quoted = ", ".join(f'"{c}"' for c in columns)
+                view = f"t_{name}"
+                items = ", ".join(_duckdb_column(f) for f in fields)
                 literal = str(path).replace("'", "''")
-                self.con.raw_sql(f'CREATE OR REPLACE VIEW "t_{name}" AS SELECT {quoted} FROM read_parquet(\'{literal}\')')
-                self._tables[name] = self.con.table(f"t_{name}")
+                self.con.raw_sql(f"CREATE OR REPLACE VIEW \"{view}\" AS SELECT {items} FROM read_parquet('{literal}')")
             else:
-                raw = self.con.read_parquet(str(path), table_name=f"t_{name}")
-                self._tables[name] = raw.select(*columns)
+                # Spark reads the file itself (Ibis's read_parquet cannot convert nanosecond timestamps); the
+                # converted frame is registered as a temporary view that Ibis then sees as an ordinary table.
+                view = f"{self._view_prefix}t_{name}"
+                frame = self._spark.read.parquet(str(path)).select(*[_spark_column(f) for f in fields])
+                frame.createOrReplaceTempView(view)
+            self._tables[name] = self.con.table(view)
         return self._tables[name]
 
     def execute(self, expr) -> pd.DataFrame:
-        """Run an expression and return a pandas frame (Spark timestamps normalised to naive dates)."""
-        frame = self.con.execute(expr)
-        return frame.reset_index(drop=True) if isinstance(frame, pd.DataFrame) else frame
+        """Run an expression and return a pandas frame (or scalar) typed alike on every backend.
+
+        Timestamps come back naive ``datetime64[ns]`` (the unit the readers write), whichever backend ran.
+        """
+        result = self.con.execute(expr)
+        if isinstance(result, pd.DataFrame):
+            return _normalise_frame(result.reset_index(drop=True))
+        if isinstance(result, pd.Series):
+            return _normalise_series(result)
+        return result
 
     def to_pandas(self, name: str) -> pd.DataFrame:
         """A whole (small) table as pandas, for ledgers where a query engine adds nothing."""

@@ -26,8 +26,8 @@ GK = gauss_kruger_crs(102.5)
 CLASSES = lu.load_landuse_classes().set_index("dlbm")
 PUBLISHED = pd.read_csv(lu.PUBLISHED_CSV, dtype={"group_zh": str}).set_index("group_zh")
 TARGETS = lu.published_group_targets()
-#: The dlbm pattern the contract needs for 三调 codes with a letter (05H1, 08H1, 08H2); requested in contracts.toml.
-DLBM_PATTERN = r"^\d{2}[0-9H]\d[A-Z]?$"
+#: The contract's dlbm pattern (三调 codes such as 0101, 05H1 and the two-digit 09).
+DLBM_PATTERN = get_dataset("landuse").column("dlbm").pattern
 SQ_M_PER_HA = 1e4
 
 
