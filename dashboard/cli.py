@@ -6,6 +6,7 @@ info   list datasets with their current version, rows, data date and source
 demo   regenerate the bundled demo dataset (deterministic, seeded)
 docs   regenerate docs/DATA_CONTRACTS.md from the contracts
 indicators  compute every indicator table (JSON with stable keys: see ``indicators_payload``)
+validate, import, versions, publish, rollback, export, gc   data management (see :mod:`dashboard.cli_data`)
 """
 
 from __future__ import annotations
@@ -87,9 +88,11 @@ def indicators_payload(args) -> dict:
     from dashboard.policy import load_profile
     from dashboard.store import current_version
 
-    engine = Engine.from_dir(Path(args.data_dir), args.engine) if args.data_dir else Engine.from_store(args.engine)
+    # Check the cheap arguments before starting an engine (a Spark session takes ~10 s to start).
     profile = load_profile(args.profile)
-    as_of = _as_of(args, engine)
+    given_as_of = _parse_as_of(args.as_of) if args.as_of else None
+    engine = Engine.from_dir(Path(args.data_dir), args.engine) if args.data_dir else Engine.from_store(args.engine)
+    as_of = given_as_of or _as_of(args, engine)
     regions = engine.to_pandas("regions")
     if args.region and args.region not in set(regions["code"]):
         raise UserError("error.unknown_region", region=args.region)
@@ -126,12 +129,17 @@ def indicators_payload(args) -> dict:
     return {"meta": meta, "indicators": out}
 
 
+def _parse_as_of(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UserError("error.bad_as_of", value=value) from None
+
+
 def _as_of(args, engine) -> date:
+    """The reference date: ``--as-of``, else the data date of the folder's manifest or of the current versions."""
     if args.as_of:
-        try:
-            return date.fromisoformat(args.as_of)
-        except ValueError:
-            raise UserError("error.bad_as_of", value=args.as_of) from None
+        return _parse_as_of(args.as_of)
     manifest = Path(args.data_dir) / "manifest.json" if args.data_dir else None
     if manifest and manifest.exists():
         return date.fromisoformat(json.loads(manifest.read_text(encoding="utf-8"))["data_date"])
@@ -179,10 +187,15 @@ def build_parser() -> argparse.ArgumentParser:
     ind.add_argument("--data-dir", help="folder of <dataset>.parquet files (default: current versions)")
     ind.add_argument("--profile", default=DEFAULT_PROFILE, help=f"policy profile (default {DEFAULT_PROFILE})")
     ind.add_argument("--region", help="county code (default: city and every county)")
-    ind.add_argument("--engine", choices=BACKENDS, default="duckdb", help="query engine (default duckdb)")
+    # no argparse ``choices``: an unknown engine is a UserError, reported in the user's language
+    ind.add_argument("--engine", default="duckdb", help=f"query engine: {' / '.join(BACKENDS)} (default duckdb)")
     ind.add_argument("--as-of", help="reference date YYYY-MM-DD (default: the data date)")
     ind.add_argument("--json", action="store_true", help="print every table as JSON")
     ind.set_defaults(func=_indicators)
+
+    from dashboard.cli_data import add_data_commands
+
+    add_data_commands(commands)
     return parser
 
 

@@ -1,7 +1,10 @@
-"""Translation: every UI string is a key in ``locales/<lang>.toml``; Chinese is the default locale.
+"""Translation: every UI string is a key in the catalogs; Chinese is the default locale.
 
-Keys are dotted (``page.overview``); values may contain ``str.format`` fields (``{count}``).  A test checks
-that every key exists in every locale with the same fields.
+The app's own strings are in ``locales/<lang>.toml``.  Modules with many messages of their own (upload readers,
+validation, the store) keep them in one bilingual file each, ``locales/modules/<module>.toml``, with a ``[zh]``
+and an ``[en]`` table, so both languages of a message sit side by side.  Keys are dotted (``page.overview``);
+values may contain ``str.format`` fields (``{count}``).  A test checks that every key exists in every locale
+with the same fields.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from functools import cache
 from pathlib import Path
 
 LOCALES_DIR = Path(__file__).with_name("locales")
+MODULE_CATALOGS_DIR = LOCALES_DIR / "modules"
 LANGUAGES = ("zh", "en")
 DEFAULT_LANG = "zh"
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
@@ -33,7 +37,15 @@ def catalog(lang: str) -> dict[str, str]:
     if lang not in LANGUAGES:
         raise ValueError(f"unknown language {lang!r}")
     with open(LOCALES_DIR / f"{lang}.toml", "rb") as fh:
-        return _flatten(tomllib.load(fh))
+        messages = _flatten(tomllib.load(fh))
+    for path in sorted(MODULE_CATALOGS_DIR.glob("*.toml")):
+        with open(path, "rb") as fh:
+            module = _flatten(tomllib.load(fh).get(lang, {}))
+        clash = set(module) & set(messages)
+        if clash:
+            raise ValueError(f"{path.name} redefines {sorted(clash)[:5]}")
+        messages.update(module)
+    return messages
 
 
 def normalise_lang(lang: str | None) -> str:
