@@ -32,8 +32,13 @@ Arable ledger conventions
     ``pooled_out`` (出池, received from the pool) add; ``occupied``, ``sold``, ``debt_repaid`` and ``pooled_in``
     (入池, handed to the pool) subtract.  ``owner`` is whose indicators the entry moves: the county itself, or
     ``pool`` for the city-held reserve.  Pre-2019 ``pooled_in`` entries with owner ``pool`` built the reserve
-    (ownership transferred); 2023–2026 ``pooled_in`` entries keep the county as owner (seed 003: the 10% share
-    goes to the pool with ownership unchanged).
+    (ownership transferred).  From ``pool_arable_start_year`` (2024 in the 玉溪 profile) to the data date each
+    ``filed`` entry is followed, the same day, by a ``净入库指标10%`` ``pooled_in`` entry that keeps the county
+    as owner (seed 003: the 10% share goes to the pool with ownership unchanged); a county's pooled entries of
+    a year add up to exactly ``pool_arable_share`` × what it filed that year (rounded to 0.01 亩 / 1 kg), and a
+    county that filed nothing pools nothing.  Every ``pooled_out`` (出池) entry after 2022 draws on one owner
+    that holds enough at its date in all three indicators (own county first, then the city reserve, then the
+    other counties by how much they have pooled), so no owner's pool position is ever negative.
 
 Disposal-rate design (批而未供 and 闲置, 2026, cumulative by quarter)
     批而未供 disposal rate = area supplied in 2026 up to the quarter end on approvals dated before 2026 ÷ their
@@ -1210,19 +1215,85 @@ def build_arable_ledger(figures: dict, rng: np.random.Generator) -> pd.DataFrame
     e += _arable_entries(rng, "bought", 10, "2023-01-01", DATA_DATE, (2500, 900, 1_600_000), "bought", platform)
     e += _arable_entries(rng, "sold", 4, "2023-01-01", DATA_DATE, (620, 90, 380_000), "filed",
                          fixed("省级交易平台挂牌出让结余指标"))
-    e += _arable_entries(rng, "pooled_in", 9, "2024-01-01", DATA_DATE, (720, 410, 460_000), "filed",
-                         fixed("净入库指标10%划入调节池"))
-    pooled_out = _arable_entries(rng, "pooled_out", 5, "2024-03-01", DATA_DATE, (430, 180, 250_000), "occupied",
+    pooled_out = _arable_entries(rng, "pooled_out", 6, "2024-03-01", DATA_DATE, (300, 110, 180_000), "occupied",
                                  key)
-    for r, owner in zip(pooled_out, ["pool", "pool", "530428", "530427", "pool"]):
-        r["owner"] = owner
-    e += pooled_out
 
     e += _surplus_but_short_on_paddy(e, "530428", rng, key)
+    # The 10% share of every filing from the start year on, then the draws on owners that hold enough.
+    e += _pooled_share(e)
+    e += _assign_draw_owners(e, pooled_out)
 
     frame = pd.DataFrame(e).sort_values(["date", "kind", "county_code"], kind="stable").reset_index(drop=True)
     frame.insert(0, "entry_id", [f"ZB{d.year}{i + 1:04d}" for i, d in enumerate(frame["date"])])
     return frame
+
+
+_POOL_SHARE_NAME = "净入库指标10%划入调节池"
+_INDICATOR_DECIMALS = (("cultivated_mu", 2), ("paddy_mu", 2), ("grain_kg", 0))
+
+
+def _pooled_share(entries: list[dict]) -> list[dict]:
+    """The ``净入库指标10%`` ``pooled_in`` entries (seed 003 附件3 第十条, ownership unchanged).
+
+    From the profile's ``pool_arable_start_year`` on, every ``filed`` entry is followed the same day by one
+    ``pooled_in`` entry of the same county.  The amounts are cumulative roundings of ``pool_arable_share`` ×
+    the county's filings of the year so far, so each amount is ≥ 0 and a county-year adds up to exactly
+    ``round(share × filed, 2)`` 亩 (``round(…, 0)`` kg).  A county that filed nothing in a year pools nothing.
+    """
+    from dashboard.policy import load_profile
+
+    profile = load_profile()
+    share = float(profile["pool_arable_share"])
+    first_year = int(profile["pool_arable_start_year"])
+    filed = [x for x in entries if x["kind"] == "filed" and first_year <= x["date"].year]
+    groups: dict[tuple[str, int], list[dict]] = {}
+    for x in sorted(filed, key=lambda x: (x["county_code"], x["date"])):  # stable: ties keep ledger order
+        groups.setdefault((x["county_code"], x["date"].year), []).append(x)
+    out = []
+    for (code, _), rows in sorted(groups.items()):
+        cum = dict.fromkeys([col for col, _ in _INDICATOR_DECIMALS], 0.0)
+        pooled = dict(cum)
+        for x in rows:
+            entry = {"county_code": code, "date": x["date"], "kind": "pooled_in", "project_name": _POOL_SHARE_NAME,
+                     "owner": code}
+            for col, d in _INDICATOR_DECIMALS:
+                cum[col] = round(cum[col] + x[col], d)
+                target = round(share * cum[col], d)
+                entry[col] = float(round(target - pooled[col], d))
+                pooled[col] = target
+            out.append(entry)
+    return out
+
+
+def _assign_draw_owners(entries: list[dict], draws: list[dict]) -> list[dict]:
+    """Give each pool draw (``pooled_out``) an owner that holds enough pooled indicators at the draw's date.
+
+    The candidates follow the draw order of seed 003 附件3 第十一条: the drawing county's own pooled indicators,
+    then the prefecture-owned reserve (``pool``), then the other counties in descending order of what they
+    have pooled.  The first candidate whose position (pooled in − drawn, up to and including the draw's date)
+    covers the draw in all three indicators is the owner; so no owner's position ever goes negative.
+    """
+    cols = [col for col, _ in _INDICATOR_DECIMALS]
+    moves = [x for x in entries if x["kind"] in ("pooled_in", "pooled_out")]
+    out = []
+    for draw in sorted(draws, key=lambda x: x["date"]):
+        def position(owner, moves=moves, draw=draw):
+            rows = [x for x in moves if x["owner"] == owner and x["date"] <= draw["date"]]
+            return {c: sum(x[c] if x["kind"] == "pooled_in" else -x[c] for x in rows) for c in cols}
+
+        contributed = {c: sum(x["cultivated_mu"] for x in moves if x["kind"] == "pooled_in" and x["owner"] == c
+                              and x["date"] <= draw["date"]) for c in COUNTY_CODES}
+        others = sorted((c for c in COUNTY_CODES if c != draw["county_code"]), key=lambda c: (-contributed[c], c))
+        for owner in [draw["county_code"], "pool", *others]:
+            pos = position(owner)  # draws are placed in date order, so nothing later has drawn on it yet
+            if all(pos[c] >= draw[c] - 1e-9 for c in cols):
+                break
+        else:
+            raise ValueError(f"no pool owner can cover the draw of {draw['county_code']} on {draw['date']:%Y-%m-%d}")
+        draw = {**draw, "owner": owner}
+        moves.append(draw)
+        out.append(draw)
+    return out
 
 
 _SIGN = {"filed": 1, "bought": 1, "pooled_out": 1, "occupied": -1, "sold": -1, "debt_repaid": -1, "pooled_in": -1}
@@ -1528,10 +1599,11 @@ _STAGES = ["site", "pre_review", "approval", "supply", "started"]
 
 
 def _working_days_after(date: pd.Timestamp, days: int) -> pd.Timestamp:
-    """The ``days``-th Chinese working day after ``date`` (holidays and make-up days from chinese_calendar)."""
-    import chinese_calendar
+    """The ``days``-th Chinese working day after ``date``, the submission day not counted (as the law counts
+    periods; :func:`dashboard.workdays.add_working_days`), so a weekend submission's first day is Monday."""
+    from dashboard.workdays import add_working_days
 
-    return pd.Timestamp(chinese_calendar.find_workday(days, date.date()))
+    return pd.Timestamp(add_working_days(date.date(), days))
 
 
 def build_projects(rng: np.random.Generator) -> pd.DataFrame:
@@ -1546,10 +1618,15 @@ def build_projects(rng: np.random.Generator) -> pd.DataFrame:
     -------
     DataFrame
         Lists are collected each March and June (seed 003), so ``submitted_date`` falls in those months;
-        ``due_date`` is 10 working days later (DOMAIN §6 site-consultation limit; Chinese public holidays and
-        make-up working days from ``chinese_calendar``).  Unresolved issues due before the data date are
+        ``due_date`` is ``consultation_working_days`` (10) working days later, the submission day not counted
+        (DOMAIN §6 site-consultation limit; :func:`dashboard.workdays.add_working_days`, Chinese public holidays
+        and make-up working days from ``chinese_calendar``), exactly as the ``project_tracking`` indicator
+        computes it.  Unresolved issues due before the data date are
         overdue; projects without an issue have no due date.
     """
+    from dashboard.policy import load_profile
+
+    reply_days = int(load_profile()["consultation_working_days"])
     n = len(_PROJECTS)
     stages = np.array(_STAGES * (n // len(_STAGES) + 1))[:n]
     stages = rng.permutation(stages)
@@ -1565,7 +1642,7 @@ def build_projects(rng: np.random.Generator) -> pd.DataFrame:
             issue, department = _ISSUES[int(rng.integers(len(_ISSUES)))]
             window = submit_windows[int(rng.integers(len(submit_windows)))]
             submitted = _random_date(rng, *window)
-            due = _working_days_after(submitted, 10)
+            due = _working_days_after(submitted, reply_days)
             if stage == "started":
                 status = "resolved"  # a project under way has had its land issue settled
             elif submitted.year == 2025:
