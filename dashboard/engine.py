@@ -8,8 +8,10 @@ done in geopandas/shapely.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
+import weakref
 from pathlib import Path
 
 import ibis
@@ -21,6 +23,13 @@ from dashboard.errors import UserError
 
 BACKENDS = ("duckdb", "spark")
 _SPARK_VIEWS = itertools.count()
+_MATERIALISED = itertools.count()
+
+
+def _drop_temp(con, name: str) -> None:
+    # The connection may be closed already (interpreter exit): nothing left to drop then.
+    with contextlib.suppress(Exception):
+        con.raw_sql(f'DROP TABLE IF EXISTS "{name}"')
 
 
 def _spark_session(master: str):
@@ -160,6 +169,21 @@ class Engine:
                 frame.createOrReplaceTempView(view)
             self._tables[name] = self.con.table(view)
         return self._tables[name]
+
+    def materialise(self, expr: ibis.Table) -> ibis.Table:
+        """``expr`` computed once into a temporary table (DuckDB), for results several queries read.
+
+        The table is dropped when the returned expression is garbage-collected.  On Spark the expression is
+        returned unchanged (Spark plans each query anyway; persisting would pin executor memory).
+        """
+        if self.backend != "duckdb":
+            return expr
+        name = f"_m{next(_MATERIALISED)}"
+        sql = self.con.compile(expr)
+        self.con.raw_sql(f'CREATE OR REPLACE TEMP TABLE "{name}" AS {sql}')
+        table = self.con.table(name)
+        weakref.finalize(table, _drop_temp, self.con, name)
+        return table
 
     def execute(self, expr) -> pd.DataFrame:
         """Run an expression and return a pandas frame (or scalar) typed alike on every backend.

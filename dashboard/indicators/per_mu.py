@@ -130,7 +130,18 @@ def _source_columns() -> list[str]:
 
 
 def _enterprise_metrics(ctx: Context) -> ibis.Table:
-    """Ibis: one row per enterprise land unit with every metric and its ratio to the benchmark."""
+    """Ibis: one row per enterprise land unit with every metric and its ratio to the benchmark.
+
+    Materialised once per context (a temporary table on DuckDB; see :meth:`Engine.materialise`): the enterprise
+    table, the grades, the 标准地 checks and the park and county sums all read it.
+    """
+    key = "_per_mu_enterprise_table"
+    if key not in ctx.cache:
+        ctx.cache[key] = ctx.engine.materialise(_enterprise_metrics_expr(ctx))
+    return ctx.cache[key]
+
+
+def _enterprise_metrics_expr(ctx: Context) -> ibis.Table:
     t = _parcels(ctx)
     values = {m.column: t[m.numerator] / t[m.denominator].nullif(0) * m.scale for m in METRICS}
     t = t.mutate(**values)
@@ -204,7 +215,7 @@ def _metrics_from_sums(frame: pd.DataFrame, profile: Profile) -> pd.DataFrame:
 
 def _sums(ctx: Context, by: str) -> pd.DataFrame:
     """Σ of every source column and the number of enterprise units, grouped by ``by``."""
-    t = _parcels(ctx)
+    t = _enterprise_metrics(ctx)
     return ctx.engine.execute(
         t.group_by(by).aggregate(enterprises_count=t.count(), **{c: t[c].sum() for c in _source_columns()})
     )
@@ -401,7 +412,7 @@ def standard_land_checks(ctx: Context) -> pd.DataFrame:
     land_max = float(ctx.profile["admin_land_share_max"])
     floor_max = float(ctx.profile["admin_floor_share_max"])
     review_mu = float(ctx.profile["scale_review_min_mu"])
-    t = _parcels(ctx)
+    t = _enterprise_metrics(ctx)
     land_share = t.admin_area_m2 / (t.area_mu * M2_PER_MU).nullif(0)
     floor_share = t.admin_floor_m2 / t.floor_area_m2.nullif(0)
     checks = t.select(

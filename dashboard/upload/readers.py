@@ -13,12 +13,15 @@ import csv
 import io
 import logging
 import os
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import pyogrio
 
@@ -29,7 +32,7 @@ from dashboard.upload.dbf import cpg_encoding, decode_text, detect_dbf_encoding
 from dashboard.upload.geometry import GeometryReport, inspect_geometry
 from dashboard.upload.limits import DEFAULT_LIMITS, Limits, megabytes
 from dashboard.upload.sniff import check_kind, sniff
-from dashboard.upload.tabular import Table, build_table, find_header
+from dashboard.upload.tabular import Table, build_table, find_header, table_from_frame
 from dashboard.upload.text import cell_text, decode_bytes, doubtful_decoding, scan_garbled, series_text
 
 log = logging.getLogger(__name__)
@@ -156,6 +159,27 @@ def read_csv_bytes(data: bytes, *, encoding: str | None = None, header_row: int 
     text, used = decode_bytes(data, encoding)
     doubtful = None if encoding else doubtful_decoding(text, used)
     delimiter = _delimiter(text)
+    fast = _fast_csv(text, delimiter, header_row, limits)
+    if fast is not None:
+        table, index = fast
+        return _finish_csv(table, index, doubtful), used, delimiter
+    table, index = _exact_csv(text, delimiter, header_row, limits)
+    return _finish_csv(table, index, doubtful), used, delimiter
+
+
+def _finish_csv(table: Table, index: int, doubtful: dict | None) -> Table:
+    if index:
+        table.warnings.insert(0, ("warning.upload.title_rows_skipped", {"count": index, "header_row": table.header_row}))
+    if doubtful:
+        table.warnings.insert(0, ("warning.upload.encoding_doubtful", doubtful))
+    return table
+
+
+def _exact_csv(text: str, delimiter: str, header_row: int | None, limits: Limits) -> tuple[Table, int]:
+    """The reference parser: :mod:`csv` record by record (quoted line breaks, ragged-row messages).
+
+    Returns the table and the index of the header among the non-empty records (the number of title rows).
+    """
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     records: list[tuple[int, list]] = []
     line = 0
@@ -182,12 +206,67 @@ def read_csv_bytes(data: bytes, *, encoding: str | None = None, header_row: int 
             count=len(ragged),
             lines=_listed(f"{n} ({k})" for n, k in ragged),
         )
-    table = build_table(header, body, header_line)
-    if index:
-        table.warnings.insert(0, ("warning.upload.title_rows_skipped", {"count": index, "header_row": header_line}))
-    if doubtful:
-        table.warnings.insert(0, ("warning.upload.encoding_doubtful", doubtful))
-    return table, used, delimiter
+    return build_table(header, body, header_line), index
+
+
+def _fast_csv(text: str, delimiter: str, header_row: int | None, limits: Limits) -> tuple[Table, int] | None:
+    """:func:`_exact_csv`'s result parsed by pyarrow, or ``None`` when it could differ (then the exact parser runs).
+
+    Safe only when every record is one physical line: no line break inside quotes, no bare ``\r``, no empty
+    line below the header, and every quote opens and closes a whole field (``"a,b"``, doubled quotes inside).  The
+    title rows and header are parsed with :mod:`csv` (the same header detection); the body below the header by
+    pyarrow, every column as text, so record ``i`` of the body is line ``header line + 1 + i``.  Ragged rows
+    make pyarrow fail and fall back, so they get the exact parser's precise message.
+    """
+    if "\x00" in text or text.count("\r") != text.count("\r\n"):
+        return None
+    if '"' in text:
+        field_sep = re.escape(delimiter)
+        quoted = re.compile(rf'(?<![^{field_sep}\n])"(?:[^"\r\n]|"")*"(?=[{field_sep}\r\n]|$)')
+        if '"' in quoted.sub("", text):
+            return None
+    # Title rows and header: the first lines, parsed exactly (same records as the exact parser's first ones).
+    max_scan = limits.max_header_scan_rows
+    records: list[tuple[int, list]] = []
+    ends: list[int] = []
+    position = line = 0
+    while position < len(text) and (len(records) < max_scan if header_row is None else line < header_row):
+        end = text.find("\n", position)
+        end = len(text) if end < 0 else end + 1
+        line += 1
+        cells = next(csv.reader([text[position:end]], delimiter=delimiter, strict=True), [])
+        if cells:
+            records.append((line, cells))
+            ends.append(end)
+        position = end
+    if not records:
+        return None
+    numbers = [n for n, _ in records]
+    try:
+        index = _pick_header([cells for _, cells in records], header_row, numbers, limits)
+    except UserError:
+        return None  # the exact parser gives the message
+    header_line, header = records[index]
+    body = text[ends[index]:]
+    if body.startswith(("\n", "\r\n")) or "\n\n" in body or "\n\r\n" in body:
+        return None  # empty lines are skipped, shifting the line numbers
+    names = [f"f{i}" for i in range(len(header))]
+    try:
+        parsed = pa_csv.read_csv(
+            io.BytesIO(body.encode("utf-8")),
+            read_options=pa_csv.ReadOptions(column_names=names, block_size=1 << 24),
+            parse_options=pa_csv.ParseOptions(delimiter=delimiter, quote_char='"', double_quote=True,
+                                              escape_char=False, newlines_in_values=False,
+                                              ignore_empty_lines=False),
+            convert_options=pa_csv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
+                                                  strings_can_be_null=False, quoted_strings_can_be_null=False),
+        )
+    except (pa.ArrowException, UnicodeEncodeError):
+        return None  # ragged rows and anything else pyarrow refuses: the exact parser says what is wrong
+    raw = pd.DataFrame({i: parsed.column(i).to_pandas().astype("string") for i in range(len(names))},
+                       index=pd.RangeIndex(parsed.num_rows))
+    rows = list(range(header_line + 1, header_line + 1 + parsed.num_rows))
+    return table_from_frame(header, raw, rows, header_line), index
 
 
 def _read_csv(path: Path, opts: dict, limits: Limits, workdir: Path) -> _Read:

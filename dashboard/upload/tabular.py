@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache
 
+import numpy as np
 import pandas as pd
 
 from dashboard.contracts import load_contracts, normalise_header
@@ -97,16 +98,24 @@ def build_table(header: list, records: list[tuple[int, list]], header_row: int) 
     (then the column is dropped: Excel's used range often runs past the table); duplicate headers get ``_2``,
     ``_3`` suffixes.
     """
-    warnings: list[tuple[str, dict]] = []
-    names = [clean_header(c) for c in header]
-    width = max([len(names), *(len(cells) for _, cells in records)], default=0)
-    names += [""] * (width - len(names))
+    width = max([len(header), *(len(cells) for _, cells in records)], default=0)
     # Column-wise pandas string operations: a Python loop over every cell takes minutes on a 200 MB ledger.
     raw = pd.DataFrame([cells for _, cells in records], columns=range(width), dtype=object)
     raw = raw.astype("string") if width else raw
+    return table_from_frame(header, raw, [n for n, _ in records], header_row)
+
+
+def table_from_frame(header: list, raw: pd.DataFrame, numbers: list[int], header_row: int) -> Table:
+    """:func:`build_table` from the records already in a frame: columns ``0 … width-1`` of the ``string``
+    dtype (missing or text cells) and each record's source row number in ``numbers``.
+    """
+    warnings: list[tuple[str, dict]] = []
+    names = [clean_header(c) for c in header]
+    width = raw.shape[1]
+    names += [""] * (width - len(names))
     blank = pd.DataFrame({c: raw[c].isna() | (raw[c].str.strip() == "") for c in raw.columns},
                          index=raw.index, columns=raw.columns)
-    blank_row = blank.all(axis=1).to_numpy() if width else [True] * len(records)
+    blank_row = blank.all(axis=1).to_numpy() if width else np.ones(len(raw), dtype=bool)
     if blank_row.any():
         warnings.append(("warning.upload.blank_rows_skipped", {"count": int(blank_row.sum())}))
     keep = ~blank_row
@@ -133,6 +142,6 @@ def build_table(header: list, records: list[tuple[int, list]], header_row: int) 
         warnings.append(("warning.upload.blank_headers", {"columns": ", ".join(blank_named)}))
     if duplicates:
         warnings.append(("warning.upload.duplicate_headers", {"columns": ", ".join(dict.fromkeys(duplicates))}))
-    numbers = [n for (n, _), k in zip(records, keep) if k]
+    numbers = np.asarray(numbers, dtype=np.int64)[keep].tolist()
     frame = pd.DataFrame(columns, index=pd.RangeIndex(len(numbers)))
     return Table(frame, numbers, header_row, warnings)

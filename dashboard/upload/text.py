@@ -17,6 +17,8 @@ from decimal import Decimal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from dashboard.errors import UserError
 
@@ -195,6 +197,20 @@ def unmangle(text: str) -> str | None:
     return None
 
 
+def _all_ascii(values: pd.Series) -> bool:
+    """Whether every value of an Arrow-backed text column is ASCII (checked in Arrow; ``False`` if unsure)."""
+    dtype = values.dtype
+    if getattr(dtype, "storage", None) != "pyarrow" and not isinstance(dtype, pd.ArrowDtype):
+        return False
+    try:
+        array = pa.array(values, from_pandas=True)
+        if not pa.types.is_string(array.type) and not pa.types.is_large_string(array.type):
+            return False
+        return bool(pc.all(pc.string_is_ascii(array)).as_py() in (True, None))
+    except (pa.ArrowException, TypeError, ValueError):
+        return False
+
+
 def scan_garbled(frame: pd.DataFrame, row_numbers) -> list[tuple[str, dict]]:
     """Warnings for mojibake and U+FFFD replacement characters in headers and text cells.
 
@@ -225,6 +241,8 @@ def scan_garbled(frame: pd.DataFrame, row_numbers) -> list[tuple[str, dict]]:
         values = frame[column]
         if not (isinstance(values.dtype, pd.StringDtype) or values.dtype == object):
             continue
+        if _all_ascii(values):
+            continue  # codes, numbers, dates: nothing to unmangle
         # Distinct values only, and ASCII skipped at C speed: ledgers repeat the same names many times.
         fixes: dict[str, str] = {}
         fffd: list[str] = []
