@@ -5,7 +5,17 @@ from __future__ import annotations
 import streamlit as st
 
 from components.loaders import dataset_versions, load_dataset
-from components.state import CITY, current_lang, current_region, init_state, sync_query_params, t
+from components.state import (
+    CITY,
+    LANG,
+    REGION,
+    current_lang,
+    current_region,
+    init_state,
+    remember_choice,
+    sync_query_params,
+    t,
+)
 from dashboard.contracts import get_dataset
 from dashboard.i18n import LANGUAGE_NAMES, LANGUAGES
 from dashboard.status import dataset_status_table, region_options, summarise_versions
@@ -20,10 +30,14 @@ def render_sidebar() -> None:
     """Language and region selectors (mirrored in the URL) and the data version / data date."""
     regions = load_dataset("regions")
     with st.sidebar:
-        st.selectbox(t("sidebar.language"), LANGUAGES, key="lang", format_func=LANGUAGE_NAMES.get)
+        st.selectbox(t("sidebar.language"), LANGUAGES, index=LANGUAGES.index(current_lang()), key="lang",
+                     format_func=LANGUAGE_NAMES.get, on_change=remember_choice, args=("lang", LANG))
         # Names depend on the language chosen just above, so rebuild them after the widget.
         options = region_options(regions, current_lang())
-        st.selectbox(t("sidebar.region"), list(options), key="region", format_func=options.get)
+        codes = list(options)
+        index = codes.index(current_region()) if current_region() in codes else 0
+        st.selectbox(t("sidebar.region"), codes, index=index, key="region", format_func=options.get,
+                     on_change=remember_choice, args=("region", REGION))
         summary = summarise_versions(dataset_versions())
         if summary["is_demo"]:
             st.badge(t("data.demo_badge"), icon=":material/science:", color="orange")
@@ -45,18 +59,23 @@ def selected_county() -> str | None:
 
 
 def _ensure_frame() -> None:
-    """Rerun through ``app.py`` when Streamlit ran a page file on its own.
+    """Make sure the page is drawn inside the frame even when Streamlit ran the page file on its own.
 
-    Streamlit decides per process whether the app is a legacy ``pages/``-folder app, and on the very first
-    request it runs the requested page file directly (no frame, no sidebar) when that request is a deep link
-    such as ``/landuse``.  ``st.navigation`` in ``app.py`` clears the flag; if a page finds it still set, it
-    clears it and reruns, and the rerun goes through the frame to the same page.
+    Streamlit treats an app with a ``pages/`` folder as a legacy app until ``st.navigation`` first runs: the
+    first request a new server sees, if it is a deep link such as ``/landuse``, runs that page file directly
+    (no frame, no sidebar).  On a session's first run nothing can be lost, so the page clears the flag and
+    reruns through ``app.py``.  AppTest resets the flag before every run; rerunning then would swallow the
+    widget event that triggered the run, so later runs draw the frame's sidebar here instead.
     """
     from streamlit.runtime.pages_manager import PagesManager
 
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
-        st.rerun()
+        if not st.session_state.get("_framed_once"):
+            st.rerun()
+        init_session()
+        render_sidebar()
+    st.session_state["_framed_once"] = True
 
 
 def render_page_header(title_key: str, datasets: tuple[str, ...]) -> None:

@@ -13,6 +13,17 @@ from dashboard.i18n import t as _t
 
 CITY = "city"  # region value meaning the whole city (全市)
 
+# The choices live in plain session keys; the sidebar widgets (keys "lang" and "region") only display and
+# change them.  A widget's identity depends on which script draws it, so widget-keyed state alone would be
+# reset whenever the frame is drawn by a page instead of app.py (see components.frame._ensure_frame).
+LANG = "_lang"
+REGION = "_region"
+
+
+def remember_choice(widget_key: str, state_key: str) -> None:
+    """Widget ``on_change`` callback: copy the widget's new value into the plain session key."""
+    st.session_state[state_key] = st.session_state[widget_key]
+
 
 def init_state(region_codes: list[str]) -> None:
     """Seed ``lang`` and ``region`` from the query string on a session's first run.
@@ -24,10 +35,9 @@ def init_state(region_codes: list[str]) -> None:
         return
     st.session_state["_state_seeded"] = True
     params = st.query_params
-    lang = normalise_lang(params.get("lang", st.session_state.get("lang", DEFAULT_LANG)))
-    st.session_state["lang"] = lang
-    region = params.get("region", st.session_state.get("region", CITY))
-    st.session_state["region"] = region if region in region_codes else CITY
+    st.session_state[LANG] = normalise_lang(params.get("lang", DEFAULT_LANG))
+    region = params.get("region", CITY)
+    st.session_state[REGION] = region if region in region_codes else CITY
 
 
 def sync_query_params() -> None:
@@ -45,13 +55,13 @@ def sync_query_params() -> None:
 
 def current_lang() -> str:
     """The session's UI language (``zh`` unless the user chose otherwise)."""
-    lang = st.session_state.get("lang", DEFAULT_LANG)
+    lang = st.session_state.get(LANG, DEFAULT_LANG)
     return lang if lang in LANGUAGES else DEFAULT_LANG
 
 
 def current_region() -> str:
     """The selected region: a county code, or :data:`CITY` for the whole city."""
-    return st.session_state.get("region", CITY)
+    return st.session_state.get(REGION, CITY)
 
 
 def t(key: str, **params) -> str:

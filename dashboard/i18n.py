@@ -39,13 +39,18 @@ def catalog(lang: str) -> dict[str, str]:
     with open(LOCALES_DIR / f"{lang}.toml", "rb") as fh:
         messages = _flatten(tomllib.load(fh))
     for path in sorted(MODULE_CATALOGS_DIR.glob("*.toml")):
-        with open(path, "rb") as fh:
-            module = _flatten(tomllib.load(fh).get(lang, {}))
+        module = module_catalog(path.stem, lang)
         clash = set(module) & set(messages)
         if clash:
             raise ValueError(f"{path.name} redefines {sorted(clash)[:5]}")
         messages.update(module)
     return messages
+
+
+def module_catalog(name: str, lang: str) -> dict[str, str]:
+    """The messages of one bilingual module catalog (``locales/modules/<name>.toml``) in ``lang``."""
+    with open(MODULE_CATALOGS_DIR / f"{name}.toml", "rb") as fh:
+        return _flatten(tomllib.load(fh).get(lang, {}))
 
 
 def normalise_lang(lang: str | None) -> str:

@@ -2,6 +2,10 @@
 
 ``app.py`` registers exactly these with ``st.navigation``; tests iterate the same list, so a page cannot be
 added without being smoke-tested in AppTest and in the browser.
+
+Every ``url_path`` equals its file's stem.  Streamlit treats an app with a ``pages/`` folder as a legacy app
+until ``st.navigation`` first runs, so the very first request a new server sees is routed by file stem; a deep
+link whose path differs from the stem would show "Page not found" before the frame takes over.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ class PageSpec:
     title_key: str  # i18n key of the page title
     icon: str  # Material icon name, rendered by Streamlit as ``:material/<icon>:``
     section_key: str  # i18n key of the navigation section
-    url_path: str  # stable URL segment, ASCII
+    url_path: str  # stable URL segment: the file's stem (see below)
     datasets: tuple[str, ...]  # datasets the page reads
     public: bool = False  # readable without a role (public summary pages)
 
@@ -31,19 +35,19 @@ PAGES: tuple[PageSpec, ...] = (
              ("parks", "park_parcels")),
     PageSpec("pages/arable.py", "page.arable", "agriculture", "section.arable", "arable",
              ("arable_ledger", "indicator_trades", "plan_quotas")),
-    PageSpec("pages/stock_land.py", "page.stock_land", "hourglass_empty", "section.stock_land", "stock-land",
+    PageSpec("pages/stock_land.py", "page.stock_land", "hourglass_empty", "section.stock_land", "stock_land",
              ("approvals", "supplies", "idle_land")),
     PageSpec("pages/evaluation.py", "page.evaluation", "trending_up", "section.evaluation", "evaluation",
              ("economy", "supplies", "regions")),
     PageSpec("pages/projects.py", "page.projects", "checklist", "section.projects", "projects",
              ("projects",)),
-    PageSpec("pages/site_check.py", "page.site_check", "pin_drop", "section.projects", "site-check",
+    PageSpec("pages/site_check.py", "page.site_check", "pin_drop", "section.projects", "site_check",
              ("control_lines", "landuse")),
-    PageSpec("pages/data_manager.py", "page.data_manager", "database", "section.data", "data",
+    PageSpec("pages/data_manager.py", "page.data_manager", "database", "section.data", "data_manager",
              ()),
-    PageSpec("pages/data_contracts.py", "page.data_contracts", "schema", "section.data", "contracts",
+    PageSpec("pages/data_contracts.py", "page.data_contracts", "schema", "section.data", "data_contracts",
              ()),
-    PageSpec("pages/public_summary.py", "page.public_summary", "public", "section.public", "public",
+    PageSpec("pages/public_summary.py", "page.public_summary", "public", "section.public", "public_summary",
              ("regions", "landuse", "arable_ledger", "approvals", "supplies"), public=True),
 )
 

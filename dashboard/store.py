@@ -41,12 +41,10 @@ import shutil
 import signal
 import tempfile
 import time
-import tomllib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
-from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -144,50 +142,16 @@ class DatasetVersion:
 # --------------------------------------------------------------------------------------------------- messages
 
 
-@cache
-def _own_catalog(lang: str) -> dict[str, str]:
-    with open(MESSAGES_FILE, "rb") as fh:
-        raw = tomllib.load(fh)
-
-    def flatten(table: dict, prefix: str = "") -> dict[str, str]:
-        flat: dict[str, str] = {}
-        for key, value in table.items():
-            if isinstance(value, dict):
-                flat.update(flatten(value, f"{prefix}{key}."))
-            else:
-                flat[f"{prefix}{key}"] = str(value)
-        return flat
-
-    return flatten(raw[lang])
-
-
 def message(key: str, lang: str = "zh", **params) -> str:
-    """Translated text for ``key``: the main catalog first, then ``store_messages.toml``.
+    """Translated text for ``key`` (store, export and data CLI keys live in ``locales/modules/store.toml``)."""
+    from dashboard.i18n import t
 
-    The store, export and data CLI keys live in ``store_messages.toml`` until they are merged into
-    ``locales/*.toml``; after the merge the first branch answers and the fallback is dead code.
-
-    Parameters
-    ----------
-    key
-        Dotted message key, e.g. ``error.store.conflict``.
-    lang
-        ``zh`` or ``en`` (anything else falls back to ``zh``).
-    **params
-        ``str.format`` fields of the message.
-    """
-    from dashboard.i18n import normalise_lang, t
-
-    try:
-        return t(key, lang, **params)
-    except KeyError:
-        text = _own_catalog(normalise_lang(lang))[key]
-        return text.format(**params) if params else text
+    return t(key, lang, **params)
 
 
 def error_message(exc: UserError, lang: str = "zh") -> str:
-    """The translated message of a :class:`UserError`, including the not-yet-merged store keys."""
-    return message(exc.key, lang, **exc.params)
+    """The translated message of a :class:`UserError`."""
+    return exc.message(lang)
 
 
 # ------------------------------------------------------------------------------------------------ read side

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import io as _io
 import re
-import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -98,34 +97,18 @@ _USCC_VALUE[np.frombuffer(_USCC_ALPHABET.encode("ascii"), dtype=np.uint8)] = np.
 
 
 @cache
-def _fallback_catalog(lang: str) -> dict[str, str]:
-    with open(MESSAGES_FILE, "rb") as fh:
-        raw = tomllib.load(fh)
-
-    def flatten(table: dict, prefix: str = "") -> dict[str, str]:
-        flat: dict[str, str] = {}
-        for key, value in table.items():
-            if isinstance(value, dict):
-                flat.update(flatten(value, f"{prefix}{key}."))
-            else:
-                flat[f"{prefix}{key}"] = str(value)
-        return flat
-
-    return flatten(raw.get(lang, raw["zh"]))
-
-
 def message_keys() -> dict[str, dict[str, str]]:
     """``{lang: {key: text}}`` of this module's own message file (for the catalog merge and its test)."""
-    return {lang: _fallback_catalog(lang) for lang in ("zh", "en")}
+    from dashboard.i18n import module_catalog
+
+    return {lang: module_catalog("validate", lang) for lang in ("zh", "en")}
 
 
 def _msg(key: str, lang: str = "zh", **params) -> str:
-    """Translated message: the project catalogs once the keys are merged there, this module's file until then."""
-    from dashboard.i18n import catalog, normalise_lang
+    """Translated message (this module's keys live in ``locales/modules/validate.toml``)."""
+    from dashboard.i18n import t
 
-    lang = normalise_lang(lang)
-    text = catalog(lang).get(key) or _fallback_catalog(lang)[key]
-    return text.format(**params) if params else text
+    return t(key, lang, **params)
 
 
 # ----------------------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from dashboard.contracts import load_contracts
 from dashboard.docs import contract_table
 from dashboard.navigation import page_spec
 
-SPEC = page_spec("contracts")
+SPEC = page_spec("data_contracts")
 
 render_page_header(SPEC.title_key, ())
 st.markdown(t("intro.data_contracts"))

@@ -7,7 +7,7 @@ from components.maps import render_region_map
 from components.state import t
 from dashboard.navigation import page_spec
 
-SPEC = page_spec("site-check")
+SPEC = page_spec("site_check")
 
 render_page_header(SPEC.title_key, SPEC.datasets)
 st.markdown(t("intro.site_check"))

@@ -7,7 +7,7 @@ from components.maps import render_region_map
 from components.state import t
 from dashboard.navigation import page_spec
 
-SPEC = page_spec("stock-land")
+SPEC = page_spec("stock_land")
 
 render_page_header(SPEC.title_key, SPEC.datasets)
 st.markdown(t("intro.stock_land"))

@@ -15,6 +15,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -79,6 +80,8 @@ def _running_app(log_path: Path):
         "NETGUARD_LOG": str(SERVER_NETGUARD_LOG),
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
         "STREAMLIT_SERVER_HEADLESS": "true",
+        # Uploads in browser tests must never reach the real var/store.
+        "DASHBOARD_STORE": tempfile.mkdtemp(prefix="dashboard-browser-store-"),
     }
     cmd = [
         sys.executable, "-m", "streamlit", "run", "app.py",

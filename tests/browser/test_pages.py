@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from dashboard.i18n import t
-from dashboard.navigation import PAGES, page_link
+from dashboard.navigation import PAGES, page_link, page_spec
 from tests.browser.helpers import ARTIFACTS, wait_for_app
 
 SCREENSHOTS = ARTIFACTS / "screenshots"
@@ -55,9 +55,10 @@ def test_language_from_query_string_shows_english(page, fence, app_server, spec)
     assert_clean(page, fence)
 
 
-def test_deep_link_as_first_request_opens_the_framed_page(page, fence, fresh_app_server):
+@pytest.mark.parametrize("url_path", ["landuse", "data_manager"])
+def test_deep_link_as_first_request_opens_the_framed_page(page, fence, fresh_app_server, url_path):
     """A copied link reopens the same view, even as the first request a new server sees."""
-    spec = PAGES[1]
+    spec = page_spec(url_path)
     open_page(page, fresh_app_server, page_link(spec), "?lang=en&region=530427")
     page.screenshot(path=str(SCREENSHOTS / f"{spec.url_path}-deeplink.png"), full_page=True)
     main = page.locator('[data-testid="stMain"]')

@@ -47,3 +47,9 @@ def test_chinese_is_default_and_english_differs():
     assert t("page.overview") == "总览"
     assert t("page.overview", "en") == "Overview"
     assert t("page.overview", "xx") == "总览"
+
+
+def test_url_paths_are_file_stems():
+    """A new server routes its first request by file stem (legacy pages/ folder): deep links must match."""
+    for spec in PAGES:
+        assert spec.url_path == Path(spec.file).stem, spec

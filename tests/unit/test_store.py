@@ -304,7 +304,9 @@ def test_gc_temp_without_a_store_does_nothing(root):
 
 
 def own_catalog(lang):
-    return store._own_catalog(lang)
+    from dashboard.i18n import module_catalog
+
+    return module_catalog("store", lang)
 
 
 def fields(text):
