@@ -27,6 +27,7 @@ from dashboard.preview import (
     audit_table,
     column_options,
     diff_versions,
+    display_table,
     mapping_table,
     preview_deck,
     totals_change,
@@ -201,9 +202,8 @@ def render_preview(report: ValidationReport, dataset: str):
     """First rows of the cleaned data, a small map, and what would change against the current version."""
     lang = current_lang()
     cleaned = report.cleaned
-    labels = {c.name: c.label(lang) for c in get_dataset(dataset).columns}
     st.subheader(t("data_page.preview_heading"))
-    st.dataframe(cleaned.drop(columns=["geometry"], errors="ignore").head(PREVIEW_ROWS).rename(columns=labels),
+    st.dataframe(display_table(cleaned.head(PREVIEW_ROWS), dataset, lang),
                  hide_index=True, key="dm_preview", width="stretch")
     deck = preview_deck(cleaned)
     if deck is not None:
@@ -218,7 +218,7 @@ def render_preview(report: ValidationReport, dataset: str):
                          ("changed", diff.sample_changed)):
         if len(sample) and (name != "added" or current is not None):
             st.caption(t(f"data_page.diff_sample_{name}"))
-            st.dataframe(sample.rename(columns=labels), hide_index=True, key=f"dm_diff_{name}")
+            st.dataframe(display_table(sample, dataset, lang), hide_index=True, key=f"dm_diff_{name}")
 
 
 def render_save(report: ValidationReport, dataset: str, form: dict, file_name: str, outcome: Outcome) -> None:

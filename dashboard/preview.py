@@ -226,3 +226,22 @@ def preview_deck(frame, max_features: int = MAX_MAP_FEATURES, height_px: int = 3
     view = pdk.ViewState(**view_for_bounds(shapes.total_bounds, height_px=height_px))
     # map_provider=None: no basemap style fetched from the internet (see dashboard.maps).
     return pdk.Deck(layers=[layer], initial_view_state=view, map_provider=None)
+
+
+def display_table(frame: pd.DataFrame, dataset: str, lang: str = "zh") -> pd.DataFrame:
+    """A conformed frame as a person reads it: labelled headers with units, dates without times, and
+    enumerated codes as their Chinese words (``transfer`` → 出让) in the Chinese UI; geometry left out."""
+    columns = {c.name: c for c in get_dataset(dataset).columns}
+    out = frame.drop(columns=["geometry"], errors="ignore").copy()
+    for name in out.columns:
+        col = columns.get(name)
+        if col is None:
+            continue
+        if col.type == "date":
+            out[name] = pd.to_datetime(out[name]).dt.strftime("%Y-%m-%d")
+        elif col.choices and lang == "zh":
+            words = {}
+            for word, code in col.choice_aliases.items():
+                words.setdefault(code, word)  # the first alias of a code is its usual word
+            out[name] = out[name].map(lambda v, w=words: w.get(v, v) if isinstance(v, str) else v)
+    return out.rename(columns={n: columns[n].label(lang) for n in out.columns if n in columns})

@@ -101,3 +101,29 @@ def test_preview_deck_is_offline_and_capped():
     assert deck is not None and deck.map_provider is None
     assert len(deck.layers[0].data["features"]) == 3
     assert preview_deck(pd.DataFrame({"a": [1]})) is None
+
+
+def test_display_table_shows_words_dates_and_labels():
+    from dashboard.io import conform
+    from dashboard.preview import display_table
+
+    frame = conform(
+        pd.DataFrame(
+            {
+                "supply_id": ["0001"],
+                "approval_id": ["批1"],
+                "county_code": ["530402"],
+                "supply_date": ["2026-03-01"],
+                "area_mu": ["12.5"],
+                "method": ["出让"],
+            }
+        ),
+        "supplies",
+    )
+    zh = display_table(frame, "supplies", "zh")
+    assert zh["供地方式（划拨/出让/租赁）"].tolist() == ["出让"]
+    assert zh["供地日期"].tolist() == ["2026-03-01"]
+    assert zh["供地编号"].tolist() == ["0001"]
+    en = display_table(frame, "supplies", "en")
+    assert en["Method"].tolist() == ["transfer"]
+    assert "Supplied area (mu)" in en.columns
