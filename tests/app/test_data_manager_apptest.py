@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import store
+from dashboard.io import conform
 from dashboard.navigation import page_spec
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -91,3 +94,22 @@ def test_english_page():
     at = upload(open_page("en"), "ok.csv", GOOD)
     assert "Compared with the current version: 2 rows added" in texts(at)
     assert "Versions and audit" in [s.value for s in at.subheader]
+
+
+def test_rollback_to_an_earlier_version_after_confirmation(tmp_path):
+    df = pd.read_csv(io.BytesIO(GOOD), encoding="gbk", dtype=str)
+    first = store.write_version("supplies", conform(df, "supplies"), uploader="t", original_name="a.csv",
+                                data_date="2026-09-30", source="测试")
+    store.publish("supplies", first.version, user="t")
+    second = store.write_version("supplies", conform(df.head(1), "supplies"), uploader="t", original_name="b.csv",
+                                 data_date="2026-10-31", source="测试")
+    store.publish("supplies", second.version, user="t")
+    at = open_page()
+    at.selectbox(key="dm_dataset").set_value("supplies").run()
+    assert at.button(key="dm_rollback").disabled  # nothing happens without the confirmation
+    at.selectbox(key="dm_rollback_to").set_value(first.version)
+    at.checkbox(key="dm_rollback_confirm").check().run()
+    at.button(key="dm_rollback").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert store.current_version("supplies").version == first.version
+    assert [e["event"] for e in store.read_audit("supplies")][-1] == "rollback"
