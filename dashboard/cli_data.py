@@ -14,7 +14,6 @@ it cannot translate.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -32,6 +31,7 @@ from dashboard.store import (
     publish,
     record_rejection,
     rollback,
+    store_dir,
     write_version,
 )
 
@@ -69,9 +69,6 @@ def _problem_text(problem, lang: str) -> str:
 
 def _validate(args) -> int:
     lang = _lang(args)
-    if importlib.util.find_spec("dashboard.validate") is None:
-        print(message("error.store.validate_unavailable", lang), file=sys.stderr)
-        return EXIT_USAGE
     from dashboard.contracts import get_dataset
     from dashboard.validate import validate_file
 
@@ -83,7 +80,8 @@ def _validate(args) -> int:
     if path is None:
         return EXIT_USAGE
     try:
-        report = validate_file(path, args.dataset)
+        # A column mapping saved on the 数据管理 page for this header layout applies here too.
+        report = validate_file(path, args.dataset, store_root=store_dir())
     except DataError as exc:  # unreadable file: invalid, not a usage error
         print(error_message(exc, lang), file=sys.stderr)
         return EXIT_REFUSED

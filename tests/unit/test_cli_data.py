@@ -5,7 +5,6 @@ version, missing file, conflict).
 """
 
 import argparse
-import importlib.util
 import io
 import json
 
@@ -202,16 +201,6 @@ def test_gc(root, tmp_path, capsys):
     assert "1" in capsys.readouterr().out and not (root / ".tmp" / "projects-orphan").exists()
 
 
-HAS_VALIDATE = importlib.util.find_spec("dashboard.validate") is not None
-
-
-@pytest.mark.skipif(HAS_VALIDATE, reason="dashboard.validate exists; the unavailable path is not reachable")
-def test_validate_without_the_module_exits_2(root, tmp_path, capsys):
-    assert run("validate", csv_file(tmp_path, GOOD), "--dataset", "projects") == 2
-    assert "dashboard.validate" in capsys.readouterr().err
-
-
-@pytest.mark.skipif(not HAS_VALIDATE, reason="dashboard.validate (validate_file) is being written in parallel")
 def test_validate_exit_codes(root, tmp_path, capsys):
     assert run("validate", csv_file(tmp_path, GOOD), "--dataset", "projects") == 0
     assert run("validate", csv_file(tmp_path, BAD, "bad.csv"), "--dataset", "projects") == 1
