@@ -69,6 +69,7 @@ def _healthy(base_url: str) -> bool:
 def _running_app(log_path: Path):
     """Run ``streamlit run app.py`` on a free loopback port; yield its base URL; stop it afterwards."""
     ARTIFACTS.mkdir(exist_ok=True)
+    store = tempfile.TemporaryDirectory(prefix="dashboard-browser-store-")
     port = _free_loopback_port()
     base_url = f"http://127.0.0.1:{port}"
     env = {
@@ -81,7 +82,7 @@ def _running_app(log_path: Path):
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
         "STREAMLIT_SERVER_HEADLESS": "true",
         # Uploads in browser tests must never reach the real var/store.
-        "DASHBOARD_STORE": tempfile.mkdtemp(prefix="dashboard-browser-store-"),
+        "DASHBOARD_STORE": store.name,
     }
     cmd = [
         sys.executable, "-m", "streamlit", "run", "app.py",
@@ -109,6 +110,7 @@ def _running_app(log_path: Path):
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(timeout=5)
+            store.cleanup()
 
 
 @pytest.fixture(scope="session")
