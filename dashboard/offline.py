@@ -18,8 +18,10 @@ This module never imports streamlit.
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 import branca.colormap
@@ -58,12 +60,19 @@ _DRAW_CSS = (("leaflet_draw_css", "leaflet-draw/leaflet.draw.css"),)
 #: one the MVT loader in Streamlit 1.67's deck.gl bundle reports; pass it with :func:`mvt_load_options`.
 MVT_WORKER_URL = f"{_VENDOR}/loaders.gl-mvt/mvt-worker.js"
 
-# streamlit-folium adds these itself for every branca ColorMap in a map (folium.Choropleth adds one), whatever
-# the map's own assets say; they cannot be redirected, so such maps are reported by external_assets().
-_ST_FOLIUM_COLORMAP_JS = (
-    "https://d3js.org/d3.v4.min.js",
-    "https://cdnjs.cloudflare.com/ajax/libs/d3/3.5.5/d3.min.js",
-)
+
+
+@cache
+def _st_folium_colormap_js() -> tuple[str, ...]:
+    """The d3 scripts streamlit-folium adds itself for every branca ColorMap (folium.Choropleth adds one).
+
+    They cannot be redirected, so such maps are reported by :func:`external_assets`.  The URLs are read from
+    streamlit-folium's own source rather than copied here, so an upgrade that changes them is still caught.
+    """
+    import streamlit_folium
+
+    source = inspect.getsource(streamlit_folium)
+    return tuple(dict.fromkeys(re.findall(r"[\"'](https?://[^\"']*d3[^\"']*\.js)[\"']", source)))
 
 
 class _LeafletImagePath(MacroElement):
@@ -192,5 +201,5 @@ def external_assets(m: folium.Map) -> list[str]:
         if isinstance(element, folium.raster_layers.TileLayer) and _is_external(str(element.tiles)):
             urls.append(str(element.tiles))
         if isinstance(element, branca.colormap.ColorMap):
-            urls.extend(_ST_FOLIUM_COLORMAP_JS)
+            urls.extend(_st_folium_colormap_js())
     return list(dict.fromkeys(urls))
