@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import dashboard.demo
 from dashboard.engine import Engine
 from dashboard.indicators import FUNCTIONS, Context, arable, compute, load_modules, registry
 from dashboard.policy import load_profile
@@ -25,11 +24,6 @@ load_modules()
 
 # ------------------------------------------------------------------------------------------------------------
 # fixtures: the demo data and a toy city of three counties
-
-
-@pytest.fixture(scope="module")
-def demo_engine():
-    return Engine.from_dir(dashboard.demo.DEMO_DIR)
 
 
 @pytest.fixture()

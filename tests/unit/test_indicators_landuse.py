@@ -16,7 +16,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dashboard.demo import DEMO_DIR
 from dashboard.engine import Engine
 from dashboard.indicators import FUNCTIONS, Context, compute, load_modules, registry
 from dashboard.indicators.common import ha_to_mu, m2_to_mu, mu_to_ha, mu_to_m2
@@ -39,14 +38,9 @@ PUBLISHED = [
 ]
 
 
-@pytest.fixture(scope="module")
-def engine():
-    return Engine.from_dir(DEMO_DIR)
-
-
 @pytest.fixture()
-def ctx(engine):
-    return Context(engine=engine, profile=load_profile(), as_of=AS_OF)
+def ctx(demo_engine):
+    return Context(engine=demo_engine, profile=load_profile(), as_of=AS_OF)
 
 
 @pytest.fixture()
@@ -126,8 +120,8 @@ def test_area_units_agree(structure):
     assert (structure["area_km2"] * 100).to_numpy() == pytest.approx(structure["area_ha"].to_numpy())
 
 
-def test_region_filter_keeps_one_county(engine, structure):
-    county = Context(engine=engine, profile=load_profile(), as_of=AS_OF, region="530403")
+def test_region_filter_keeps_one_county(demo_engine, structure):
+    county = Context(engine=demo_engine, profile=load_profile(), as_of=AS_OF, region="530403")
     frame = compute("landuse_structure", county)
     assert set(frame["region_code"]) == {"530403"}
     expected = structure[structure["region_code"] == "530403"].reset_index(drop=True)

@@ -18,13 +18,11 @@ from hypothesis import strategies as st
 
 from dashboard.demo import ledgers
 from dashboard.demo.ledgers import FORMULA_ENTERPRISE_NAME, XSS_ENTERPRISE_NAME
-from dashboard.engine import Engine
 from dashboard.geo import gauss_kruger_crs
 from dashboard.indicators import FUNCTIONS, Context, compute, load_modules, registry
 from dashboard.indicators.common import M2_PER_MU
 from dashboard.indicators.per_mu import METRICS, grade_enterprises, park_ubg_areas, per_mu_year
 from dashboard.policy import load_profile
-from tests.conftest import ROOT
 
 FIGURES = ledgers.load_published_figures()
 AS_OF = date.fromisoformat(FIGURES["meta"]["data_date"])
@@ -37,13 +35,8 @@ OUTPUT_BENCH = PROFILE["output_benchmark_wan_per_mu"]
 
 
 @pytest.fixture(scope="module")
-def engine():
-    return Engine.from_dir(ROOT / "data" / "demo")
-
-
-@pytest.fixture(scope="module")
-def ctx(engine):
-    return Context(engine=engine, profile=PROFILE, as_of=AS_OF)
+def ctx(demo_engine):
+    return Context(engine=demo_engine, profile=PROFILE, as_of=AS_OF)
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -128,9 +121,9 @@ def test_county_table_is_sums_over_sums(ctx):
 # Enterprise metrics
 
 
-def test_enterprise_metrics_by_hand(ctx, engine):
+def test_enterprise_metrics_by_hand(ctx, demo_engine):
     table = compute("per_mu_enterprise", ctx)
-    raw = engine.to_pandas("park_parcels")
+    raw = demo_engine.to_pandas("park_parcels")
     raw = raw[raw["year"] == per_mu_year(ctx)].set_index("parcel_id")
     got = table.set_index("parcel_id").loc[raw.index]
     land_m2 = raw["area_mu"] * M2_PER_MU
@@ -161,19 +154,19 @@ def test_hostile_names_pass_through_unchanged(ctx, ind_id, name):
     assert (table["enterprise_name"] == name).sum() == 1
 
 
-def test_region_filter(engine):
-    one = Context(engine=engine, profile=PROFILE, as_of=AS_OF, region="530425")
+def test_region_filter(demo_engine):
+    one = Context(engine=demo_engine, profile=PROFILE, as_of=AS_OF, region="530425")
     for ind_id in MINE:
         table = compute(ind_id, one)
         assert set(table["region_code"]) == {"530425"}, ind_id
 
 
-def test_earlier_year_through_as_of(engine):
-    earlier = Context(engine=engine, profile=PROFILE, as_of=date(2024, 12, 31))
+def test_earlier_year_through_as_of(demo_engine):
+    earlier = Context(engine=demo_engine, profile=PROFILE, as_of=date(2024, 12, 31))
     assert per_mu_year(earlier) == 2024
     table = compute("per_mu_enterprise", earlier)
     assert set(table["year"]) == {2024}
-    before = Context(engine=engine, profile=PROFILE, as_of=date(2020, 6, 30))
+    before = Context(engine=demo_engine, profile=PROFILE, as_of=date(2020, 6, 30))
     assert compute("per_mu_park", before).empty
 
 
@@ -191,17 +184,17 @@ OVERRIDES = {
 
 
 @pytest.mark.parametrize("overrides", [{}, OVERRIDES], ids=["default", "what-if"])
-def test_indicator_equals_the_pure_helper(engine, overrides):
+def test_indicator_equals_the_pure_helper(demo_engine, overrides):
     profile = PROFILE.with_overrides(overrides) if overrides else PROFILE
-    ctx = Context(engine=engine, profile=profile, as_of=AS_OF)
+    ctx = Context(engine=demo_engine, profile=profile, as_of=AS_OF)
     graded = compute("enterprise_grades", ctx)
     helper = grade_enterprises(compute("per_mu_enterprise", ctx), profile)[graded.columns]
     pd.testing.assert_frame_equal(graded.reset_index(drop=True), helper.reset_index(drop=True), check_dtype=False)
 
 
-def test_what_if_changes_some_grades(engine):
-    base = compute("enterprise_grades", Context(engine=engine, profile=PROFILE, as_of=AS_OF))
-    metrics = compute("per_mu_enterprise", Context(engine=engine, profile=PROFILE, as_of=AS_OF))
+def test_what_if_changes_some_grades(demo_engine):
+    base = compute("enterprise_grades", Context(engine=demo_engine, profile=PROFILE, as_of=AS_OF))
+    metrics = compute("per_mu_enterprise", Context(engine=demo_engine, profile=PROFILE, as_of=AS_OF))
     what_if = grade_enterprises(metrics, PROFILE.with_overrides(OVERRIDES))
     before = base.set_index("parcel_id")["grade"]
     after = what_if.set_index("parcel_id")["grade"].reindex(before.index)

@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import dashboard.demo
 from dashboard.engine import Engine
 from dashboard.indicators import FUNCTIONS, Context, compute, load_modules, pools, registry
 from dashboard.indicators.arable import INDICATORS, PREFECTURE_OWNER, pool_prices
@@ -20,11 +19,6 @@ AS_OF = date(2026, 9, 30)
 PROFILE = load_profile()
 
 load_modules()
-
-
-@pytest.fixture(scope="module")
-def demo_engine():
-    return Engine.from_dir(dashboard.demo.DEMO_DIR)
 
 
 @pytest.fixture()

@@ -9,7 +9,6 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from dashboard.demo import DEMO_DIR
 from dashboard.engine import Engine
 from dashboard.indicators import FUNCTIONS, Context, compute, load_modules, registry
 from dashboard.indicators.projects import stages
@@ -18,16 +17,6 @@ from dashboard.workdays import add_working_days, is_working_day
 
 AS_OF = date(2026, 9, 30)
 CITY = "530400"
-
-
-@pytest.fixture(scope="module")
-def demo_engine():
-    return Engine.from_dir(DEMO_DIR)
-
-
-@pytest.fixture()
-def demo_ctx(demo_engine):
-    return Context(engine=demo_engine, profile=load_profile(), as_of=AS_OF)
 
 
 # -- projects_by_stage ---------------------------------------------------------------------------------------

@@ -23,7 +23,6 @@ from dashboard.engine import Engine
 from dashboard.indicators import FUNCTIONS, Context, compute, load_modules, registry
 from dashboard.indicators.stock_land import AGE_BANDS, quarter_ends
 from dashboard.policy import load_profile
-from tests.conftest import ROOT
 
 FIGURES = ledgers.load_published_figures()
 AS_OF = date.fromisoformat(FIGURES["meta"]["data_date"])
@@ -34,13 +33,8 @@ MINE = ("unsupplied_stock", "unsupplied_aging", "supply_rate_5y", "disposal_rate
 
 
 @pytest.fixture(scope="module")
-def engine():
-    return Engine.from_dir(ROOT / "data" / "demo")
-
-
-@pytest.fixture(scope="module")
-def ctx(engine):
-    return Context(engine=engine, profile=PROFILE, as_of=AS_OF)
+def ctx(demo_engine):
+    return Context(engine=demo_engine, profile=PROFILE, as_of=AS_OF)
 
 
 def row(frame: pd.DataFrame, code: str) -> pd.Series:
@@ -131,17 +125,17 @@ def test_only_the_two_designed_counties_are_suspended(ctx):
     assert set(flags.loc[flags["suspended"], "region_code"]) == {LOW_SUPPLY_COUNTY, LOW_DISPOSAL_COUNTY}
 
 
-def test_no_disposal_suspension_in_the_first_quarter(engine):
-    q1 = Context(engine=engine, profile=PROFILE, as_of=date(2026, 3, 31))
+def test_no_disposal_suspension_in_the_first_quarter(demo_engine):
+    q1 = Context(engine=demo_engine, profile=PROFILE, as_of=date(2026, 3, 31))
     flags = compute("suspension_flags", q1)
     assert flags["quarter"].eq(1).all()
     assert not flags["suspended_disposal"].any()
     assert flags["disposal_floor_pct"].isna().all()
 
 
-def test_floors_come_from_the_profile(engine):
+def test_floors_come_from_the_profile(demo_engine):
     stricter = PROFILE.with_overrides({"supply_rate_min": 0.9})
-    flags = compute("suspension_flags", Context(engine=engine, profile=stricter, as_of=AS_OF))
+    flags = compute("suspension_flags", Context(engine=demo_engine, profile=stricter, as_of=AS_OF))
     assert flags["suspended_supply_rate"].sum() > 1
     assert flags["shortfall_zh"].str.contains("< 90%").any()
 
@@ -167,8 +161,8 @@ def reference_unsupplied_rate(approvals, supplies, code, end, year=2026):
 
 
 @pytest.fixture(scope="module")
-def demo_ledgers(engine):
-    return {name: engine.to_pandas(name) for name in ("approvals", "supplies", "idle_land")}
+def demo_ledgers(demo_engine):
+    return {name: demo_engine.to_pandas(name) for name in ("approvals", "supplies", "idle_land")}
 
 
 @pytest.mark.parametrize("quarter", [1, 2, 3])
@@ -239,8 +233,8 @@ def test_aging_adds_up_to_the_stock(ctx):
     assert (aging["unsupplied_mu"] >= 0).all()
 
 
-def test_region_filter_keeps_one_county(engine):
-    one = Context(engine=engine, profile=PROFILE, as_of=AS_OF, region=LOW_SUPPLY_COUNTY)
+def test_region_filter_keeps_one_county(demo_engine):
+    one = Context(engine=demo_engine, profile=PROFILE, as_of=AS_OF, region=LOW_SUPPLY_COUNTY)
     for ind_id in MINE:
         table = compute(ind_id, one)
         assert set(table["region_code"]) == {LOW_SUPPLY_COUNTY}, ind_id
@@ -267,7 +261,7 @@ REGIONS = pd.DataFrame(
 
 
 def small_engine(folder: Path, approvals, supplies, idle=None) -> Engine:
-    """An engine over tiny ledgers written as parquet to ``folder``."""
+    """An demo_engine over tiny ledgers written as parquet to ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     REGIONS.to_parquet(folder / "regions.parquet")
     # Explicit types: an empty ledger must still have typed columns, as the contracts guarantee.
@@ -290,7 +284,7 @@ def small_engine(folder: Path, approvals, supplies, idle=None) -> Engine:
 
 
 def test_hand_made_stock_caps_oversupply_and_ignores_the_future(tmp_path):
-    engine = small_engine(
+    demo_engine = small_engine(
         tmp_path,
         approvals=[("A1", "530402", "2024-05-01", 100.0), ("A2", "530402", "2019-01-01", 50.0),
                    ("A3", "530403", "2026-12-01", 70.0)],  # A3 is after the data date
@@ -298,7 +292,7 @@ def test_hand_made_stock_caps_oversupply_and_ignores_the_future(tmp_path):
                   ("S3", "A2", "530402", "2027-01-01", 50.0),  # supplied after the data date
                   ("S4", "A9", "530403", "2024-01-01", 10.0)],  # no such approval
     )
-    ctx = Context(engine=engine, profile=PROFILE, as_of=date(2026, 9, 30))
+    ctx = Context(engine=demo_engine, profile=PROFILE, as_of=date(2026, 9, 30))
     stock = compute("unsupplied_stock", ctx)
     hongta = row(stock, "530402")
     assert (hongta["approved_mu"], hongta["supplied_mu"], hongta["unsupplied_mu"]) == (150.0, 100.0, 50.0)
@@ -318,13 +312,13 @@ def test_hand_made_stock_caps_oversupply_and_ignores_the_future(tmp_path):
      ("2021-10-01", "3-5"), ("2021-09-30", "5+")],
 )
 def test_age_band_boundaries(tmp_path, approval_date, band):
-    engine = small_engine(tmp_path, [("A1", "530402", approval_date, 10.0)], [])
-    aging = compute("unsupplied_aging", Context(engine=engine, profile=PROFILE, as_of=date(2026, 9, 30)))
+    demo_engine = small_engine(tmp_path, [("A1", "530402", approval_date, 10.0)], [])
+    aging = compute("unsupplied_aging", Context(engine=demo_engine, profile=PROFILE, as_of=date(2026, 9, 30)))
     assert row(aging, "530402")["age_band"] == band
 
 
 def test_hand_made_disposal_rates_and_suspension(tmp_path):
-    engine = small_engine(
+    demo_engine = small_engine(
         tmp_path,
         approvals=[("A1", "530402", "2025-03-01", 200.0), ("A2", "530403", "2025-03-01", 100.0)],
         supplies=[("S1", "A1", "530402", "2025-06-01", 100.0),  # before the year: stock 100
@@ -335,7 +329,7 @@ def test_hand_made_disposal_rates_and_suspension(tmp_path):
               ("X3", "530402", 60.0, "2026-08-01", "identified", None, "2026-09-01"),  # enters the base in Q3
               ("X4", "530403", 30.0, "2025-01-01", "disposed", "2026-04-15", None)],
     )
-    ctx = Context(engine=engine, profile=PROFILE, as_of=date(2026, 9, 30))
+    ctx = Context(engine=demo_engine, profile=PROFILE, as_of=date(2026, 9, 30))
     rates = compute("disposal_rates_quarterly", ctx).set_index(["region_code", "quarter"])
     assert rates.loc[("530402", 2), "unsupplied_disposal_rate_pct"] == pytest.approx(2.0)
     assert rates.loc[("530402", 2), "idle_open_mu"] == 40.0
@@ -357,12 +351,12 @@ def test_hand_made_disposal_rates_and_suspension(tmp_path):
 
 
 def test_idle_cases_identified_after_the_data_date_are_left_out(tmp_path):
-    engine = small_engine(
+    demo_engine = small_engine(
         tmp_path, [], [],
         idle=[("X1", "530402", 5.0, "2026-01-01", "identified", None, None),
               ("X2", "530402", 5.0, "2026-12-01", "identified", None, None)],
     )
-    cases = compute("idle_cases", Context(engine=engine, profile=PROFILE, as_of=date(2026, 9, 30)))
+    cases = compute("idle_cases", Context(engine=demo_engine, profile=PROFILE, as_of=date(2026, 9, 30)))
     assert list(cases["case_id"]) == ["X1"]
 
 
