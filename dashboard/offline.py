@@ -18,7 +18,7 @@ This module never imports streamlit.
 
 from __future__ import annotations
 
-import inspect
+import importlib.util
 import re
 from collections.abc import Iterator
 from functools import cache
@@ -67,11 +67,10 @@ def _st_folium_colormap_js() -> tuple[str, ...]:
     """The d3 scripts streamlit-folium adds itself for every branca ColorMap (folium.Choropleth adds one).
 
     They cannot be redirected, so such maps are reported by :func:`external_assets`.  The URLs are read from
-    streamlit-folium's own source rather than copied here, so an upgrade that changes them is still caught.
+    streamlit-folium's source file rather than copied here, so an upgrade that changes them is still caught;
+    the file is read as text, not imported (importing it would import Streamlit into this pure package).
     """
-    import streamlit_folium
-
-    source = inspect.getsource(streamlit_folium)
+    source = Path(importlib.util.find_spec("streamlit_folium").origin).read_text(encoding="utf-8")
     return tuple(dict.fromkeys(re.findall(r"[\"'](https?://[^\"']*d3[^\"']*\.js)[\"']", source)))
 
 
