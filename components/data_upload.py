@@ -11,23 +11,30 @@ import hashlib
 import logging
 import tempfile
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
+import geopandas as gpd
 import streamlit as st
 
 from components.loaders import load_dataset
 from components.state import current_lang, t
 from dashboard import store
+from dashboard.context import data_as_of, versions_signature
 from dashboard.contracts import get_dataset
 from dashboard.errors import UserError
 from dashboard.export import ExportMeta, to_csv_bytes, to_xlsx_bytes
 from dashboard.mapping import mapping_for, save_mapping
 from dashboard.preview import (
+    IndicatorChanges,
     apply_overrides,
     audit_table,
     column_options,
     diff_versions,
     display_table,
+    frame_fingerprint,
+    indicator_change_table,
+    indicator_changes,
     mapping_table,
     preview_deck,
     totals_change,
@@ -42,6 +49,7 @@ UPLOAD_TYPES = ["csv", "xlsx", "zip", "parquet", "geojson", "gpkg"]
 CRS_ERRORS = ("error.upload.crs_missing", "error.upload.crs_mismatch")
 PREVIEW_ROWS = 20
 _READS = "_dm_reads"  # session: {read signature: Outcome}
+_INDICATORS = "_dm_indicators"  # session: {(dataset, data fingerprint, current versions, as_of): IndicatorChanges}
 
 
 @dataclass
@@ -156,12 +164,14 @@ def render_read_outcome(outcome: Outcome, file_name: str) -> Upload | None:
 def render_mapping(upload: Upload, dataset: str):
     """The header → contract column table (editable) and the save-this-mapping button; returns the Mapping."""
     lang = current_lang()
-    headers = [str(c) for c in upload.frame.columns if c != "geometry"]
+    # Every header, geometry included (as the CLI maps it): a mapping without it would set the geometry aside.
+    headers = [str(c) for c in upload.frame.columns]
     base = mapping_for(headers, dataset, store.store_dir())
     options = column_options(dataset, lang, t("data_page.mapping.skip"))
     labels = {k: t(f"data_page.mapping.{k}") for k in ("header", "column", "factor")}
+    geometry = ("geometry",) if isinstance(upload.frame, gpd.GeoDataFrame) else ()
     edited = st.data_editor(
-        mapping_table(base, options, labels), key="dm_mapping", hide_index=True, width="stretch",
+        mapping_table(base, options, labels, hide=geometry), key="dm_mapping", hide_index=True, width="stretch",
         column_config={
             labels["header"]: st.column_config.TextColumn(disabled=True),
             labels["column"]: st.column_config.SelectboxColumn(options=list(options), required=False),
@@ -219,6 +229,51 @@ def render_preview(report: ValidationReport, dataset: str):
         if len(sample) and (name != "added" or current is not None):
             st.caption(t(f"data_page.diff_sample_{name}"))
             st.dataframe(display_table(sample, dataset, lang), hide_index=True, key=f"dm_diff_{name}")
+    render_indicator_changes(cleaned, dataset)
+
+
+def indicator_changes_for(cleaned, dataset: str) -> tuple[IndicatorChanges, date]:
+    """:func:`dashboard.preview.indicator_changes` of the cleaned upload against the current versions, and the
+    date it is computed at; remembered in the session for the same data (the page reruns on every click)."""
+    versions = store.current_versions()
+    as_of = data_as_of(versions)
+    signature = (dataset, frame_fingerprint(cleaned), versions_signature(versions), as_of)
+    memo = st.session_state.setdefault(_INDICATORS, {})
+    if signature not in memo:
+        paths = {name: v.path for name, v in versions.items() if v is not None}
+        with st.spinner(t("data_page.indicators.computing")):
+            changes = indicator_changes(dataset, paths, cleaned, as_of=as_of)
+        memo.clear()  # one upload's result only
+        memo[signature] = changes
+    return memo[signature], as_of
+
+
+def render_indicator_changes(cleaned, dataset: str) -> None:
+    """The headline indicator values that publishing would change, largest relative change first, with units."""
+    lang = current_lang()
+    st.markdown(f"**{t('data_page.indicators.heading')}**")
+    try:
+        changes, as_of = indicator_changes_for(cleaned, dataset)
+    except Exception:  # the preview must never take the page down; saving does not depend on it
+        log.exception("indicator changes could not be computed")
+        st.warning(t("data_page.indicators.unavailable"))
+        return
+    if changes.total == 0:
+        st.caption(t("data_page.indicators.none", count=len(changes.indicators)))
+        return
+    st.caption(t("data_page.indicators.summary", as_of=as_of.isoformat(), total=changes.total,
+                 shown=len(changes.table)))
+    labels = {k: t(f"data_page.indicators.{k}") for k in
+              ("indicator", "region", "detail", "column", "before", "after", "change", "relative")}
+    number = st.column_config.NumberColumn(format="localized")
+    st.dataframe(
+        indicator_change_table(changes, lang, labels, t("data_page.indicators.failed")), hide_index=True,
+        key="dm_indicator_changes", width="stretch",
+        column_config={
+            labels["before"]: number, labels["after"]: number, labels["change"]: number,
+            labels["relative"]: st.column_config.NumberColumn(format="%.1f", help=t("data_page.indicators.relative_help")),
+        },
+    )
 
 
 def render_save(report: ValidationReport, dataset: str, form: dict, file_name: str, outcome: Outcome) -> None:

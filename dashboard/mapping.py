@@ -490,6 +490,15 @@ def numbers_from_text(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """
     text = values.astype("string").str.strip()
     arrow = pa.array(text.array)
+    # Fast path, for columns that are all plain numbers: Arrow's cast accepts a subset of NUMBER_PATTERN plus
+    # inf/nan spellings, and refuses the whole column at the first cell it cannot read.  So a cast that succeeds
+    # with only finite results read exactly the cells the pattern accepts, ~3x faster than matching the pattern.
+    try:
+        numbers = pc.cast(arrow, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        numbers = None
+    if numbers is not None and pc.all(pc.is_finite(numbers)).as_py() is not False:
+        return numbers.to_numpy(zero_copy_only=False), pc.is_valid(arrow).to_numpy(zero_copy_only=False)
     ok = pc.fill_null(pc.match_substring_regex(arrow, f"^{NUMBER_PATTERN}$"), False)
     if not pc.all(pc.or_(ok, pc.is_null(arrow))).as_py():
         # Only cells that failed get the thousands-separator retry: clean files skip the extra pass.

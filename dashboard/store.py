@@ -19,7 +19,10 @@ Layout::
 Crash safety rests on two POSIX guarantees on one filesystem: ``rename`` of a complete, fsync()ed temp folder
 makes a version appear all at once, and ``os.replace`` of a fsync()ed temp file switches ``current.json``
 all at once.  A process killed at any point therefore leaves the previous current version intact and at most
-an orphan under ``.tmp`` (or a ``.current.*.tmp`` file), which readers never look at.
+an orphan under ``.tmp`` (or a ``.current.*.tmp`` file), which readers never look at.  The audit line of a
+version or a pointer switch is written after it, under the same lock; a process killed in between leaves the
+line unwritten, so :func:`read_audit` rebuilds it from the manifest or ``current.json`` (which record who did
+what, and when) and the next locked write appends it to the log.
 
 Concurrency: version ids are unique without coordination (UTC time + random), so concurrent uploads are all
 kept.  Switching the pointer is a compare-and-swap under an exclusive ``flock`` on ``<store>/.lock``: the
@@ -454,15 +457,9 @@ def _audit_event(event: str, *, user: str, dataset: str, **fields) -> dict:
     return record
 
 
-def read_audit(dataset: str | None = None) -> list[dict]:
-    """The audit log as a list of events, oldest first; only ``dataset``'s when given.
-
-    Every event has ``time``, ``event`` (one of :data:`EVENTS`), ``user``, ``dataset``, ``version``,
-    ``previous`` (the current version before a publish/rollback), ``original_name``, ``sha256``, ``reason``
-    (a message key for rejections and conflicts) and ``params``.  A line torn by a crash is skipped with a
-    warning.
-    """
-    path = store_dir() / AUDIT_FILE
+def _read_events(root: Path) -> list[dict]:
+    """Every parseable line of ``<root>/audit.jsonl``, oldest first (a line torn by a crash is skipped)."""
+    path = root / AUDIT_FILE
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -473,13 +470,82 @@ def read_audit(dataset: str | None = None) -> list[dict]:
         if not line.strip():
             continue
         try:
-            event = json.loads(line)
+            events.append(json.loads(line))
         except ValueError:
             log.warning("skipping torn line %d of %s", number, path)
-            continue
-        if dataset is None or event.get("dataset") == dataset:
-            events.append(event)
     return events
+
+
+def _missing_events(root: Path, events: list[dict]) -> list[dict]:
+    """Audit events for what the store holds but ``events`` lack.
+
+    A version folder is renamed into place and then audited, and ``current.json`` is replaced and then audited,
+    each under the store lock; a writer killed between the two steps leaves a stored version, or a switched
+    pointer, without its line.  Both carry what the line would have said (the manifest: uploader, created,
+    parent; the pointer: user, time, previous, action), so the event is rebuilt from them, with
+    ``params["recovered"] = True``.  Only the latest switch of a dataset can be missing: every switch first
+    reconciles under the lock (:func:`_reconcile_audit_locked`).
+    """
+    accepted = {(e.get("dataset"), e.get("version")) for e in events if e.get("event") == "accepted"}
+    switched = {(e.get("dataset"), e.get("event"), e.get("version"), e.get("time")) for e in events}
+    missing = []
+    for dataset in DATASET_NAMES:
+        folder = root / dataset / "versions"
+        for entry in sorted(folder.iterdir()) if folder.is_dir() else ():
+            if entry.name.startswith(".") or (dataset, entry.name) in accepted:
+                continue
+            try:
+                manifest = _read_json(entry / MANIFEST_FILE)
+            except (OSError, ValueError):
+                continue  # not a complete version (list_versions skips it too)
+            missing.append(_audit_event(
+                "accepted", user=manifest.get("uploader", ""), dataset=dataset, time=manifest.get("created"),
+                version=entry.name, previous=manifest.get("parent"), original_name=manifest.get("original_name"),
+                sha256=manifest.get("sha256"), params={"rows": manifest.get("rows"), "recovered": True},
+            ))
+        try:
+            pointer = _read_json(root / dataset / POINTER_FILE)
+        except (OSError, ValueError):
+            continue
+        action, version = pointer.get("action"), pointer.get("version")
+        if action in ("publish", "rollback") and (dataset, action, version, pointer.get("time")) not in switched:
+            try:
+                manifest = _read_json(root / dataset / "versions" / version / MANIFEST_FILE)
+            except (OSError, ValueError, TypeError):
+                manifest = {}
+            missing.append(_audit_event(
+                action, user=pointer.get("user", ""), dataset=dataset, time=pointer.get("time"), version=version,
+                previous=pointer.get("previous"), original_name=manifest.get("original_name"),
+                sha256=manifest.get("sha256"), params={"recovered": True},
+            ))
+    return missing
+
+
+def _reconcile_audit_locked(root: Path) -> None:
+    """Append the lines a killed writer could not write (see :func:`_missing_events`); the caller holds the lock.
+
+    Every operation that stores a version or switches a pointer calls this under the lock first, so the log on
+    disk is complete again at the next write after a crash.
+    """
+    for event in _missing_events(root, _read_events(root)):
+        log.warning("audit: recovering the %s event of %s %s", event["event"], event["dataset"], event["version"])
+        _append_audit_locked(root, event)
+
+
+def read_audit(dataset: str | None = None) -> list[dict]:
+    """The audit log as a list of events, oldest first; only ``dataset``'s when given.
+
+    Every event has ``time``, ``event`` (one of :data:`EVENTS`), ``user``, ``dataset``, ``version``,
+    ``previous`` (the current version before a publish/rollback), ``original_name``, ``sha256``, ``reason``
+    (a message key for rejections and conflicts) and ``params``.  A line torn by a crash is skipped with a
+    warning.  A line a killed writer never wrote is rebuilt from the version manifest or pointer it concerns
+    and listed at the end (``params["recovered"]``); the next write stores it in the log.  (Reading takes no
+    lock, so a version being stored at this very moment may show such a rebuilt line once.)
+    """
+    root = store_dir()
+    events = _read_events(root)
+    events += _missing_events(root, events)
+    return [e for e in events if dataset is None or e.get("dataset") == dataset]
 
 
 # ------------------------------------------------------------------------------------------------ write side
@@ -562,6 +628,7 @@ def gc_temp() -> int:
     if not root.exists():
         return 0
     with _store_lock(root):
+        _reconcile_audit_locked(root)
         return _gc_temp_locked(root)
 
 
@@ -653,30 +720,33 @@ def write_version(
         _failpoint("version_before_rename")
         versions = _ensure_dir(root / dataset / "versions")
         target = versions / version
-        if target.exists():  # pragma: no cover - needs a 32-bit random collision in the same microsecond
-            raise FileExistsError(target)
-        os.rename(tmp, target)
-        _fsync_dir(versions)
-        _failpoint("version_after_rename")
+        # The rename and its audit line under one lock: a version without its line then always belongs to a
+        # writer that died, and _reconcile_audit_locked may rebuild the line without racing a live writer.
+        with _store_lock(root):
+            _reconcile_audit_locked(root)
+            if target.exists():  # pragma: no cover - needs a 32-bit random collision in the same microsecond
+                raise FileExistsError(target)
+            os.rename(tmp, target)
+            _fsync_dir(versions)
+            _failpoint("version_after_rename")
+            _append_audit_locked(
+                root,
+                _audit_event(
+                    "accepted",
+                    user=uploader,
+                    dataset=dataset,
+                    version=version,
+                    previous=parent,
+                    original_name=str(original_name),
+                    sha256=manifest["sha256"],
+                    params={"rows": manifest["rows"]},
+                ),
+            )
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)  # a no-op once the rename has happened
         raise
     finally:
         os.close(tmp_fd)
-    with _store_lock(root):
-        _append_audit_locked(
-            root,
-            _audit_event(
-                "accepted",
-                user=uploader,
-                dataset=dataset,
-                version=version,
-                previous=parent,
-                original_name=str(original_name),
-                sha256=manifest["sha256"],
-                params={"rows": manifest["rows"]},
-            ),
-        )
     return _version_from_manifest(dataset, target, manifest, is_current=False)
 
 
@@ -709,6 +779,7 @@ def record_rejection(
         params=dict(params or {}),
     )
     with _store_lock(root):
+        _reconcile_audit_locked(root)
         _append_audit_locked(root, event)
     return event
 
@@ -722,6 +793,7 @@ def _switch(dataset: str, version: str, *, user: str, expected_current, action: 
         raise UserError("error.store.corrupt_version", dataset=dataset, version=version)
     root = store_dir()
     with _store_lock(root):
+        _reconcile_audit_locked(root)  # before the switch: a rebuilt line must come from the previous one
         current = _read_pointer(root, dataset)
         if expected_current is not UNCHECKED and current != expected_current:
             _append_audit_locked(
@@ -747,6 +819,7 @@ def _switch(dataset: str, version: str, *, user: str, expected_current, action: 
             )
         if action == "rollback" and current == version:
             raise UserError("error.store.already_current", dataset=dataset, version=version)
+        # The audit line repeats the pointer's time: that is how _missing_events tells whether it was written.
         pointer = {"version": version, "previous": current, "user": user, "time": _now(), "action": action}
         folder = root / dataset
         tmp = folder / f"{POINTER_TMP_PREFIX}{secrets.token_hex(8)}.tmp"
@@ -761,6 +834,7 @@ def _switch(dataset: str, version: str, *, user: str, expected_current, action: 
                 action,
                 user=user,
                 dataset=dataset,
+                time=pointer["time"],
                 version=version,
                 previous=current,
                 original_name=target.original_name,

@@ -12,6 +12,8 @@ from functools import cache
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from dashboard.contracts import load_contracts, normalise_header
 from dashboard.errors import UserError
@@ -74,6 +76,17 @@ def find_header(rows: list[list], max_scan: int = 30) -> int:
     return full[0] if full else candidates[0][0]
 
 
+def blank_cells(values: pd.Series) -> np.ndarray:
+    """Boolean array: the cell is missing, empty or only whitespace (what ``str.strip() == ""`` finds).
+
+    Computed in Arrow (``utf8_is_space``) rather than by stripping every cell: several times faster on the
+    million-row ledgers the CSV fast path reads.
+    """
+    arrow = pa.array(values.astype("string").array, type=pa.large_string())
+    empty = pc.or_(pc.equal(pc.binary_length(arrow), 0), pc.utf8_is_space(arrow))
+    return pc.fill_null(empty, True).to_numpy(zero_copy_only=False)
+
+
 def clean_header(cell) -> str:
     """A header cell as a column name: trimmed, line breaks (Alt+Enter in Excel) removed."""
     text = "" if cell is None else str(cell)
@@ -113,8 +126,7 @@ def table_from_frame(header: list, raw: pd.DataFrame, numbers: list[int], header
     names = [clean_header(c) for c in header]
     width = raw.shape[1]
     names += [""] * (width - len(names))
-    blank = pd.DataFrame({c: raw[c].isna() | (raw[c].str.strip() == "") for c in raw.columns},
-                         index=raw.index, columns=raw.columns)
+    blank = pd.DataFrame({c: blank_cells(raw[c]) for c in raw.columns}, index=raw.index, columns=raw.columns)
     blank_row = blank.all(axis=1).to_numpy() if width else np.ones(len(raw), dtype=bool)
     if blank_row.any():
         warnings.append(("warning.upload.blank_rows_skipped", {"count": int(blank_row.sum())}))
@@ -142,6 +154,6 @@ def table_from_frame(header: list, raw: pd.DataFrame, numbers: list[int], header
         warnings.append(("warning.upload.blank_headers", {"columns": ", ".join(blank_named)}))
     if duplicates:
         warnings.append(("warning.upload.duplicate_headers", {"columns": ", ".join(dict.fromkeys(duplicates))}))
-    numbers = np.asarray(numbers, dtype=np.int64)[keep].tolist()
+    numbers = list(numbers) if keep.all() else np.asarray(numbers, dtype=np.int64)[keep].tolist()
     frame = pd.DataFrame(columns, index=pd.RangeIndex(len(numbers)))
     return Table(frame, numbers, header_row, warnings)

@@ -234,7 +234,6 @@ def scan_garbled(frame: pd.DataFrame, row_numbers) -> list[tuple[str, dict]]:
         warnings.append(("warning.upload.mojibake_header",
                          {"columns": ", ".join(h for h, _ in bad_headers[:10]),
                           "suggestion": ", ".join(f for _, f in bad_headers[:10])}))
-    rows = np.asarray(row_numbers)
     found: dict[str, dict | None] = {"mojibake": None, "fffd": None}
     counts = {"mojibake": 0, "fffd": 0}
     for column in headers:
@@ -246,7 +245,7 @@ def scan_garbled(frame: pd.DataFrame, row_numbers) -> list[tuple[str, dict]]:
         # Distinct values only, and ASCII skipped at C speed: ledgers repeat the same names many times.
         fixes: dict[str, str] = {}
         fffd: list[str] = []
-        for value in values.dropna().unique().tolist():
+        for value in values.unique().tolist():  # a missing value is not a str: skipped below
             if not isinstance(value, str) or value.isascii():
                 continue
             if "\ufffd" in value:
@@ -261,7 +260,7 @@ def scan_garbled(frame: pd.DataFrame, row_numbers) -> list[tuple[str, dict]]:
             if found[kind] is None:
                 first = int(np.flatnonzero(hit)[0])
                 value = str(values.iloc[first])
-                found[kind] = {"column": column, "row": int(rows[first])}
+                found[kind] = {"column": column, "row": int(row_numbers[first])}
                 if kind == "mojibake":
                     found[kind] |= {"value": value[:60], "suggestion": fixes[value][:60]}
     if found["mojibake"]:

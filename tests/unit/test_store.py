@@ -273,6 +273,49 @@ def test_unicode_line_separators_stay_inside_one_event(root):
     assert store.read_audit()[0]["original_name"] == "a\u2028b\u2029c\x85d.csv"
 
 
+def test_lines_a_dead_writer_never_wrote_are_rebuilt_and_then_stored_once(root, monkeypatch):
+    first = write()
+    real_append = store._append_audit_locked
+
+    def dies_before_auditing(event_kind):
+        def append(root_, event):
+            if event["event"] == event_kind and not event["params"].get("recovered"):
+                raise KeyboardInterrupt("killed")  # what a process killed between the two writes leaves
+            real_append(root_, event)
+        return append
+
+    monkeypatch.setattr(store, "_append_audit_locked", dies_before_auditing("publish"))
+    with pytest.raises(KeyboardInterrupt):
+        store.publish("projects", first.version, user="李四")
+    monkeypatch.setattr(store, "_append_audit_locked", dies_before_auditing("accepted"))
+    with pytest.raises(KeyboardInterrupt):
+        write(uploader="王五")
+    monkeypatch.setattr(store, "_append_audit_locked", real_append)
+    second = store.list_versions("projects")[0]
+    assert second.uploader == "王五" and store.current_version("projects").version == first.version
+
+    def logged():
+        return [json.loads(line) for line in (root / "audit.jsonl").read_bytes().split(b"\n") if line]
+
+    # The publish line was rebuilt and stored by the second write, under the lock, before its rename; the second
+    # version's own line was never written...
+    assert [(e["event"], e["params"].get("recovered", False)) for e in logged()] == [
+        ("accepted", False), ("publish", True)]
+    events = store.read_audit()  # ...but the store says what it would have said
+    assert [(e["event"], e["user"], e["version"]) for e in events] == [
+        ("accepted", "张三", first.version), ("publish", "李四", first.version), ("accepted", "王五", second.version)]
+    assert [e["params"].get("recovered", False) for e in events] == [False, True, True]
+    assert events[1]["sha256"] == first.sha256 and events[2]["sha256"] == second.sha256
+    assert events[1]["previous"] is None and events[2]["previous"] == first.version
+    assert set(events[2]) == set(events[0])
+    # The next write under the lock stores it, once, before its own line.
+    store.record_rejection("projects", uploader="a", original_name="x.csv", reason_key="error.bad_code")
+    assert [e["event"] for e in logged()] == ["accepted", "publish", "accepted", "rejected"]
+    assert [e["event"] for e in store.read_audit()] == ["accepted", "publish", "accepted", "rejected"]
+    store.publish("projects", second.version, user="李四")
+    assert [e["event"] for e in store.read_audit()] == ["accepted", "publish", "accepted", "rejected", "publish"]
+
+
 def test_gc_temp_removes_orphans_but_not_live_writers(root):
     import fcntl
     import os

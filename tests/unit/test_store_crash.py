@@ -125,15 +125,23 @@ def leftovers(root):
 
 
 # (failpoint, is the new version listed?, is it current?, leftover expected?, the child's audit events)
-# A kill between a step and its audit line loses that line (version_after_rename, pointer_after_replace): the
-# manifest (uploader, created) and current.json (user, time, previous) still record who did what.
+# A kill between a step and its audit line (version_after_rename, pointer_after_replace) leaves the line
+# unwritten, but the manifest (uploader, created) and current.json (user, time, previous) record who did what:
+# read_audit rebuilds the line from them, and the next write under the lock stores it.
 FAILPOINTS = [
     ("version_data_written", False, False, True, []),
     ("version_before_rename", False, False, True, []),
-    ("version_after_rename", True, False, False, []),
+    ("version_after_rename", True, False, False, ["accepted"]),
     ("pointer_before_replace", True, False, True, ["accepted"]),
-    ("pointer_after_replace", True, True, False, ["accepted"]),
+    ("pointer_after_replace", True, True, False, ["accepted", "publish"]),
 ]
+#: The lines the kill itself cut off, rebuilt by read_audit.
+RECOVERED = {"version_after_rename": ["accepted"], "pointer_after_replace": ["publish"]}
+
+
+def logged_events(root):
+    """The events actually written to audit.jsonl (read_audit adds the rebuilt ones)."""
+    return [json.loads(line)["event"] for line in (root / "audit.jsonl").read_bytes().split(b"\n") if line.strip()]
 
 
 @pytest.mark.parametrize(("failpoint", "listed", "current", "leftover", "audited"), FAILPOINTS)
@@ -149,11 +157,20 @@ def test_sigkill_at_each_step(tmp_path, root, failpoint, listed, current, leftov
     if not current:
         assert now.version == base.version and now.rows == 3
     assert bool(leftovers(root)) == leftover
-    assert [e["event"] for e in store.read_audit() if e["user"] == "child"] == audited
+    events = [e for e in store.read_audit() if e["user"] == "child"]
+    assert [e["event"] for e in events] == audited
+    recovered = [e["event"] for e in events if e["params"].get("recovered")]
+    assert recovered == RECOVERED.get(failpoint, [])
+    new = [v for v in versions if v.version != base.version]
+    assert all(e["version"] == new[0].version and e["sha256"] == new[0].sha256 for e in events)
     if current:
         pointer = json.loads((root / "parks" / "current.json").read_text("utf-8"))
         assert pointer["user"] == "child" and pointer["previous"] == base.version
-    store.gc_temp()
+        assert events[-1]["time"] == pointer["time"] and events[-1]["previous"] == base.version
+    logged = logged_events(root)
+    store.gc_temp()  # takes the lock: stores the rebuilt lines, once
+    assert logged_events(root) == logged + recovered
+    assert [e["event"] for e in store.read_audit() if e["user"] == "child"] == audited
     assert leftovers(root) == []
     assert_consistent(root)
     # The store keeps working after the crash: the next write and publish succeed.

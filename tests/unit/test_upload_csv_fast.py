@@ -53,6 +53,34 @@ def test_fast_path_equals_exact_path(name):
     assert f_table.warnings == e_table.warnings
 
 
+@pytest.mark.parametrize("bom", [b"", codecs.BOM_UTF8], ids=["utf8", "utf8-bom"])
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_fast_path_on_the_files_own_utf8_bytes_equals_exact_path(name, bom):
+    text, _ = decode_bytes(CASES[name])
+    data = bom + text.encode("utf-8")
+    table, used, _ = read_csv_bytes(data)  # UTF-8 input: the fast path reads these bytes without re-encoding
+    assert used == ("utf-8-sig" if bom else "utf-8")
+    exact = readers._finish_csv(*_exact(data), None)  # the title-row warning read_csv_bytes adds
+    pd.testing.assert_frame_equal(table.frame, exact.frame)
+    assert (table.row_numbers, table.header_row, table.warnings) == (exact.row_numbers, exact.header_row, exact.warnings)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "编号,代码\n1,2\n3,4\n\n".encode(),  # an empty last line
+        "编号,代码\r\n1,2\r\n\r\n3,4\r\n".encode(),  # an empty CRLF line
+        "编号\n1\n\n3\n".encode(),  # one column: an empty line looks like an empty cell
+    ],
+)
+def test_empty_lines_found_after_the_fast_parse_give_the_exact_result(data):
+    assert _fast(data) is None
+    table, _, _ = read_csv_bytes(data)
+    exact, _ = _exact(data)
+    pd.testing.assert_frame_equal(table.frame, exact.frame)
+    assert table.row_numbers == exact.row_numbers
+
+
 def test_fast_path_with_explicit_header_row():
     data = CASES["title_rows"]
     (f_table, f_index), (e_table, e_index) = _fast(data, header_row=4), _exact(data, header_row=4)

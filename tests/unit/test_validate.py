@@ -159,6 +159,43 @@ def test_composite_key_duplicates():
     assert report.problems[0].value == "Z1 / 2024"
 
 
+def test_duplicate_rows_found_by_sorting_equal_pandas_duplicated():
+    from dashboard.validate import _duplicated
+
+    rng = np.random.default_rng(4)
+    for _ in range(100):
+        rows = int(rng.integers(0, 30))
+        keys = pd.DataFrame({
+            "parcel_id": pd.Series(rng.choice(["Z1", "Z2", "z1", "", None], rows), dtype="string"),
+            "year": pd.array(rng.choice([2023, 2024, None], rows).tolist(), dtype="Int64"),
+        })
+        for columns in (["parcel_id"], ["parcel_id", "year"]):
+            subset = keys[columns]
+            complete = subset.notna().all(axis=1).to_numpy()
+            expected = np.zeros(rows, dtype=bool)
+            expected[complete] = subset[complete].duplicated(keep=False).to_numpy()
+            assert (_duplicated(subset) == expected).all(), subset
+
+
+def test_number_cells_are_read_exactly_as_the_strict_pattern_says():
+    # numbers_from_text tries Arrow's cast first (fast) and falls back to the pattern: both must agree, cell by
+    # cell, with the pattern — including columns where the cast succeeds on everything.
+    from dashboard.mapping import NUMBER_PATTERN, numbers_from_text
+
+    rng = np.random.default_rng(11)
+    alphabet = list("0123456789+-.eE,") + ["inf", "nan", "Infinity", " ", "x", "1e400", "0x1", "_"]
+    cells = ["".join(rng.choice(alphabet, int(rng.integers(1, 6)))) for _ in range(3000)]
+    for column in [[c] for c in cells] + [cells]:
+        numbers, ok = numbers_from_text(pd.Series(column, dtype="string"))
+        for cell, number, accepted in zip(column, numbers, ok, strict=True):
+            text = cell.strip()
+            plain = text if re.fullmatch(NUMBER_PATTERN, text) else text.replace(",", "")
+            expected = bool(re.fullmatch(NUMBER_PATTERN, plain))
+            assert accepted == expected, cell
+            if expected:
+                assert number == float(plain), cell
+
+
 def test_missing_required_column_is_a_problem_of_the_whole_file():
     report = validate(text_frame(case_csv("supplies", drop="approval_id")), "supplies")
     assert report.missing_columns == ["approval_id"]

@@ -1,0 +1,37 @@
+"""The indicator context over the app's current data: engine on the current versions, profile, reference date."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from dashboard.engine import Engine
+from dashboard.indicators import Context
+from dashboard.policy import DEFAULT_PROFILE, load_profile
+from dashboard.store import DatasetVersion, current_versions
+
+
+def data_as_of(versions: dict[str, DatasetVersion | None] | None = None) -> date:
+    """The reference date of the current data: the earliest data date of the current versions (today if none).
+
+    The earliest, because a figure combining several datasets is only as recent as its oldest input.
+    """
+    versions = current_versions() if versions is None else versions
+    dates = sorted(v.data_date for v in versions.values() if v is not None and v.data_date)
+    return date.fromisoformat(dates[0]) if dates else date.today()
+
+
+def versions_signature(versions: dict[str, DatasetVersion | None] | None = None) -> tuple:
+    """A hashable summary of the current versions (dataset, sha256): a cache key that changes on publish."""
+    versions = current_versions() if versions is None else versions
+    return tuple(sorted((name, v.sha256 if v else "") for name, v in versions.items()))
+
+
+def store_context(profile_id: str = DEFAULT_PROFILE, as_of: date | None = None, region: str | None = None) -> Context:
+    """A fresh :class:`Context` over the current version of every dataset (published, else demo)."""
+    versions = current_versions()
+    return Context(
+        engine=Engine.from_store(),
+        profile=load_profile(profile_id),
+        as_of=as_of or data_as_of(versions),
+        region=region,
+    )
