@@ -24,7 +24,7 @@ PYTEST_ARGS ?=
 APT_PACKAGES := chromium fonts-noto-cjk fontconfig openjdk-17-jre-headless
 SUDO := $(shell [ "$$(id -u)" = 0 ] || ! command -v sudo >/dev/null || echo sudo)
 
-.PHONY: help venv run test-deps system-deps test lint vendor demo clean distclean
+.PHONY: help venv fonts run test-deps system-deps test lint vendor demo clean distclean
 
 help:
 	@sed -n 's/^#   //p' $(MAKEFILE_LIST)
@@ -44,7 +44,18 @@ $(VENV)/.installed-test: requirements-test.txt constraints.txt $(VENV)/.installe
 
 venv: $(VENV)/.installed-runtime
 
-run: venv
+# CJK fonts for the PNG chart exports (rendered on the server). Not fatal: without them only the PNG text suffers.
+fonts:
+	@if fc-list 2>/dev/null | grep -ci "Noto Sans CJK" >/dev/null; then \
+		echo "fonts: Noto CJK present"; \
+	else \
+		echo "fonts: installing fonts-noto-cjk from Debian"; \
+		( $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends fonts-noto-cjk fontconfig ) \
+			|| echo "fonts: could not install fonts-noto-cjk; PNG chart exports will lack Chinese glyphs" >&2; \
+	fi
+
+run: venv fonts
+	$(PY) -m dashboard tiles
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.address $(ADDRESS) --browser.serverAddress localhost
 
 system-deps:

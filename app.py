@@ -21,5 +21,5 @@ for index, spec in enumerate(PAGES):
     sections[t(spec.section_key)].append(page)
 
 navigation = st.navigation(sections)
-render_sidebar()
+render_sidebar(navigation.url_path)
 navigation.run()

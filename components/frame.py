@@ -8,8 +8,10 @@ from components.loaders import dataset_versions, load_dataset
 from components.state import (
     CITY,
     LANG,
+    PROFILE,
     REGION,
     current_lang,
+    current_profile,
     current_region,
     init_state,
     remember_choice,
@@ -18,6 +20,8 @@ from components.state import (
 )
 from dashboard.contracts import get_dataset
 from dashboard.i18n import LANGUAGE_NAMES, LANGUAGES
+from dashboard.navigation import PAGES
+from dashboard.policy import load_profile, profile_ids
 from dashboard.status import dataset_status_table, region_options, summarise_versions
 
 
@@ -26,8 +30,9 @@ def init_session() -> None:
     init_state(list(region_options(load_dataset("regions"), current_lang())))
 
 
-def render_sidebar() -> None:
-    """Language and region selectors (mirrored in the URL) and the data version / data date."""
+def render_sidebar(url_path: str | None = None) -> None:
+    """Language, region and (on internal pages) policy-profile selectors, mirrored in the URL, and the data
+    version / data date.  ``url_path`` is the page being shown (public pages get no profile switch)."""
     regions = load_dataset("regions")
     with st.sidebar:
         st.selectbox(t("sidebar.language"), LANGUAGES, index=LANGUAGES.index(current_lang()), key="lang",
@@ -38,6 +43,13 @@ def render_sidebar() -> None:
         index = codes.index(current_region()) if current_region() in codes else 0
         st.selectbox(t("sidebar.region"), codes, index=index, key="region", format_func=options.get,
                      on_change=remember_choice, args=("region", REGION))
+        public = any(spec.public and spec.url_path == url_path for spec in PAGES)
+        if not public:
+            names = {pid: getattr(load_profile(pid), f"name_{current_lang()}") for pid in profile_ids()}
+            ids = list(names)
+            st.selectbox(t("sidebar.profile"), ids, index=ids.index(current_profile()), key="profile",
+                         format_func=names.get, help=t("sidebar.profile_help"), on_change=remember_choice,
+                         args=("profile", PROFILE))
         summary = summarise_versions(dataset_versions())
         if summary["is_demo"]:
             st.badge(t("data.demo_badge"), icon=":material/science:", color="orange")
@@ -58,7 +70,7 @@ def selected_county() -> str | None:
     return None if region == CITY else region
 
 
-def _ensure_frame() -> None:
+def _ensure_frame(url_path: str | None = None) -> None:
     """Make sure the page is drawn inside the frame even when Streamlit ran the page file on its own.
 
     Streamlit treats an app with a ``pages/`` folder as a legacy app until ``st.navigation`` first runs: the
@@ -74,13 +86,13 @@ def _ensure_frame() -> None:
         if not st.session_state.get("_framed_once"):
             st.rerun()
         init_session()
-        render_sidebar()
+        render_sidebar(url_path)
     st.session_state["_framed_once"] = True
 
 
 def render_page_header(title_key: str, datasets: tuple[str, ...]) -> None:
     """Page title, the selected region, and a data caption: 示例数据 badge, data date and source."""
-    _ensure_frame()
+    _ensure_frame(next((spec.url_path for spec in PAGES if spec.title_key == title_key), None))
     st.title(t(title_key))
     versions = {name: version for name, version in dataset_versions().items() if name in datasets}
     summary = summarise_versions(versions)

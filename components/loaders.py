@@ -7,11 +7,17 @@ the version's sha256, so publishing a new version is picked up without a restart
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 import streamlit as st
 
+from components.state import t
 from dashboard import store
+from dashboard.context import versions_signature
 from dashboard.geo import display_boundaries
+from dashboard.policy import DEFAULT_PROFILE
+from dashboard.tiles import ensure_landuse_tiles, load_tileset, tileset_key
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -43,3 +49,57 @@ def load_display_regions() -> pd.DataFrame | None:
 def dataset_versions() -> dict[str, store.DatasetVersion | None]:
     """Current version of every dataset (cheap: reads small manifests)."""
     return store.current_versions()
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _context(signature: tuple, profile_id: str):
+    from dashboard.context import store_context
+
+    return store_context(profile_id)
+
+
+def indicator_table(ind_id: str, profile_id: str = DEFAULT_PROFILE) -> pd.DataFrame:
+    """An indicator table over the current data (shared, read-only; recomputed when a version is published).
+
+    One context per data signature holds every table computed so far, so pages asking for the same indicator
+    share one computation.  Region filtering is the caller's (tables carry ``region_code``).
+    """
+    from dashboard.indicators import compute
+
+    ctx = _context(versions_signature(), profile_id)
+    return compute(ind_id, ctx)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _context_as_of(signature: tuple, profile_id: str, as_of: date):
+    from dashboard.context import store_context
+
+    return store_context(profile_id, as_of=as_of)
+
+
+def indicator_table_as_of(ind_id: str, profile_id: str, as_of: date) -> pd.DataFrame:
+    """An indicator table at another reference date (a previous period), shared and read-only like
+    :func:`indicator_table`: one context per (data signature, profile, date) holds its tables."""
+    from dashboard.indicators import compute
+
+    ctx = _context_as_of(versions_signature(), profile_id, as_of)
+    return compute(ind_id, ctx)
+
+
+def landuse_tileset(datum: str = "wgs84"):
+    """The vector tiles of the current land-use version, built first (with a progress bar) when missing."""
+    version = store.current_version("landuse")
+    if version is None:
+        return None
+    key = tileset_key(version.sha256, datum)
+    found = load_tileset(key)
+    if found is not None:
+        return found
+    bar = st.progress(0.0, text=t("maps.building_tiles"))
+    try:
+        return ensure_landuse_tiles(
+            lambda: _load_version("landuse", version.sha256), version.sha256, datum=datum,
+            progress=lambda f: bar.progress(f, text=t("maps.building_tiles")),
+        )
+    finally:
+        bar.empty()

@@ -1,4 +1,5 @@
-"""Rendering map objects built by :mod:`dashboard.maps` (Streamlit-aware part)."""
+"""Rendering map objects built by :mod:`dashboard.maps` (Streamlit-aware part), and what every map page shares:
+the configured basemap and the feature a click picked."""
 
 from __future__ import annotations
 
@@ -6,7 +7,29 @@ import streamlit as st
 
 from components.loaders import load_display_regions
 from components.state import t
+from dashboard.basemap import Basemap, load_basemap
 from dashboard.maps import region_deck
+
+
+def configured_basemap() -> Basemap | None:
+    """The deployment's basemap, or ``None``; a broken configuration is reported and the map drawn without it."""
+    try:
+        return load_basemap()
+    except ValueError as exc:
+        st.warning(t("maps.basemap_error", error=str(exc)))
+        return None
+
+
+def picked_feature(event) -> tuple[str, dict] | None:
+    """``(layer id, feature properties)`` of the feature clicked in ``st.pydeck_chart(on_select=...)``, or ``None``."""
+    selection = getattr(event, "selection", None) or (event or {}).get("selection", {})
+    objects = getattr(selection, "objects", None) or selection.get("objects", {}) or {}
+    for layer_id, features in objects.items():
+        if features:
+            feature = features[0] or {}
+            props = feature.get("properties", feature)
+            return layer_id, dict(props)
+    return None
 
 
 def render_region_map(selected: str | None, key: str, height: int = 520) -> None:

@@ -1,6 +1,6 @@
-"""Session state shared by every page: language and region, mirrored in the URL query string.
+"""Session state shared by every page: language, region and policy profile, mirrored in the URL query string.
 
-A copied link (``?lang=en&region=530402``) reopens the same view: the query string seeds the widgets on the
+A copied link (``?lang=en&region=530402&profile=ningxia``) reopens the same view: the query string seeds the widgets on the
 first run of a session, and every run writes the current choice back.
 """
 
@@ -10,6 +10,7 @@ import streamlit as st
 
 from dashboard.i18n import DEFAULT_LANG, LANGUAGES, normalise_lang
 from dashboard.i18n import t as _t
+from dashboard.policy import DEFAULT_PROFILE, profile_ids
 
 CITY = "city"  # region value meaning the whole city (全市)
 
@@ -18,6 +19,7 @@ CITY = "city"  # region value meaning the whole city (全市)
 # reset whenever the frame is drawn by a page instead of app.py (see components.frame._ensure_frame).
 LANG = "_lang"
 REGION = "_region"
+PROFILE = "_profile"
 
 
 def remember_choice(widget_key: str, state_key: str) -> None:
@@ -38,17 +40,21 @@ def init_state(region_codes: list[str]) -> None:
     st.session_state[LANG] = normalise_lang(params.get("lang", DEFAULT_LANG))
     region = params.get("region", CITY)
     st.session_state[REGION] = region if region in region_codes else CITY
+    profile = params.get("profile", DEFAULT_PROFILE)
+    st.session_state[PROFILE] = profile if profile in profile_ids() else DEFAULT_PROFILE
 
 
 def sync_query_params() -> None:
-    """Write the current language and region into the URL (default values are left out to keep links short)."""
-    lang, region = current_lang(), current_region()
+    """Write the current language, region and profile into the URL (defaults are left out to keep links short)."""
+    lang, region, profile = current_lang(), current_region(), current_profile()
     wanted = {}
     if lang != DEFAULT_LANG:
         wanted["lang"] = lang
     if region != CITY:
         wanted["region"] = region
-    extra = {k: v for k, v in st.query_params.to_dict().items() if k not in ("lang", "region")}
+    if profile != DEFAULT_PROFILE:
+        wanted["profile"] = profile
+    extra = {k: v for k, v in st.query_params.to_dict().items() if k not in ("lang", "region", "profile")}
     if st.query_params.to_dict() != {**extra, **wanted}:
         st.query_params.from_dict({**extra, **wanted})
 
@@ -62,6 +68,12 @@ def current_lang() -> str:
 def current_region() -> str:
     """The selected region: a county code, or :data:`CITY` for the whole city."""
     return st.session_state.get(REGION, CITY)
+
+
+def current_profile() -> str:
+    """The policy profile every indicator, threshold line, flag and grade of the session uses."""
+    profile = st.session_state.get(PROFILE, DEFAULT_PROFILE)
+    return profile if profile in profile_ids() else DEFAULT_PROFILE
 
 
 def t(key: str, **params) -> str:

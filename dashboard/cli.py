@@ -6,6 +6,7 @@ info   list datasets with their current version, rows, data date and source
 demo   regenerate the bundled demo dataset (deterministic, seeded)
 docs   regenerate docs/DATA_CONTRACTS.md from the contracts
 indicators  compute every indicator table (JSON with stable keys: see ``indicators_payload``)
+tiles  build the land-use vector tiles of the current version (``make run`` does this before serving)
 validate, import, versions, publish, rollback, export, gc   data management (see :mod:`dashboard.cli_data`)
 """
 
@@ -143,10 +144,9 @@ def _as_of(args, engine) -> date:
     manifest = Path(args.data_dir) / "manifest.json" if args.data_dir else None
     if manifest and manifest.exists():
         return date.fromisoformat(json.loads(manifest.read_text(encoding="utf-8"))["data_date"])
-    from dashboard.store import current_versions
+    from dashboard.context import data_as_of
 
-    dates = sorted(v.data_date for v in current_versions().values() if v is not None)
-    return date.fromisoformat(dates[0]) if dates else date.today()
+    return data_as_of()
 
 
 def _indicators(args) -> int:
@@ -157,6 +157,29 @@ def _indicators(args) -> int:
     for ind_id, table in payload["indicators"].items():
         label = table["label_zh"] if args.lang == "zh" else table["label_en"]
         print(f"# {ind_id} — {label} ({len(table['rows'])})")
+    return 0
+
+
+def _tiles(args) -> int:
+    from dashboard.basemap import display_datum, load_basemap
+    from dashboard.store import current_version, load_current
+    from dashboard.tiles import ensure_landuse_tiles
+
+    version = current_version("landuse")
+    if version is None:
+        print(t("cli.tiles_no_landuse", args.lang))
+        return 0
+    datum = args.datum or display_datum(load_basemap())
+    shown = {"pct": -10}
+
+    def progress(fraction: float) -> None:
+        pct = int(fraction * 100)
+        if pct >= shown["pct"] + 10:
+            shown["pct"] = pct
+            print(t("cli.tiles_progress", args.lang, pct=pct), file=sys.stderr)
+
+    tileset = ensure_landuse_tiles(lambda: load_current("landuse"), version.sha256, datum=datum, progress=progress)
+    print(t("cli.tiles_ready", args.lang, path=tileset.folder, features=tileset.features, version=version.version))
     return 0
 
 
@@ -192,6 +215,10 @@ def build_parser() -> argparse.ArgumentParser:
     ind.add_argument("--as-of", help="reference date YYYY-MM-DD (default: the data date)")
     ind.add_argument("--json", action="store_true", help="print every table as JSON")
     ind.set_defaults(func=_indicators)
+
+    tiles = commands.add_parser("tiles", help="build the vector tiles of the current land-use version (if missing)")
+    tiles.add_argument("--datum", choices=("wgs84", "gcj02"), help="display datum (default: the basemap's)")
+    tiles.set_defaults(func=_tiles)
 
     from dashboard.cli_data import add_data_commands
 

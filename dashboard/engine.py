@@ -8,28 +8,21 @@ done in geopandas/shapely.
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import os
-import weakref
+from collections.abc import Sequence
 from pathlib import Path
 
 import ibis
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from dashboard.errors import UserError
 
 BACKENDS = ("duckdb", "spark")
 _SPARK_VIEWS = itertools.count()
-_MATERIALISED = itertools.count()
-
-
-def _drop_temp(con, name: str) -> None:
-    # The connection may be closed already (interpreter exit): nothing left to drop then.
-    with contextlib.suppress(Exception):
-        con.raw_sql(f'DROP TABLE IF EXISTS "{name}"')
 
 
 def _spark_session(master: str):
@@ -170,26 +163,25 @@ class Engine:
             self._tables[name] = self.con.table(view)
         return self._tables[name]
 
-    def materialise(self, expr: ibis.Table) -> ibis.Table:
-        """``expr`` computed once into a temporary table (DuckDB), for results several queries read.
-
-        The table is dropped when the returned expression is garbage-collected.  On Spark the expression is
-        returned unchanged (Spark plans each query anyway; persisting would pin executor memory).
-        """
-        if self.backend != "duckdb":
-            return expr
-        name = f"_m{next(_MATERIALISED)}"
-        sql = self.con.compile(expr)
-        self.con.raw_sql(f'CREATE OR REPLACE TEMP TABLE "{name}" AS {sql}')
-        table = self.con.table(name)
-        weakref.finalize(table, _drop_temp, self.con, name)
-        return table
-
-    def execute(self, expr) -> pd.DataFrame:
+    def execute(self, expr, order_by: Sequence[str] = ()) -> pd.DataFrame:
         """Run an expression and return a pandas frame (or scalar) typed alike on every backend.
 
-        Timestamps come back naive ``datetime64[ns]`` (the unit the readers write), whichever backend ran.
+        Timestamps come back naive ``datetime64[ns]`` (the unit the readers write), whichever backend ran.  On
+        DuckDB a table result goes straight from Arrow to pandas (strings stay Arrow-backed, nulls become NaN, NaT
+        or None as Ibis gives them): Ibis's own ``execute`` turns every column that holds a null into Python
+        objects first, which costs seconds on a table of a million rows.
+
+        ``order_by`` names the columns to sort a table result by, ascending.  DuckDB's ORDER BY carries every
+        column of a wide row through its sort; for a large result it is faster to fetch the rows unordered and
+        let Arrow sort the key columns and gather the rows once (missing keys last, as DuckDB orders them).
         """
+        if self.backend == "duckdb" and isinstance(expr, ibis.Table):
+            table = self.con.to_pyarrow(expr)
+            if order_by:
+                table = table.take(pc.sort_indices(table, [(column, "ascending") for column in order_by]))
+            return _normalise_frame(table.to_pandas(date_as_object=False))
+        if order_by:
+            expr = expr.order_by(list(order_by))
         result = self.con.execute(expr)
         if isinstance(result, pd.DataFrame):
             return _normalise_frame(result.reset_index(drop=True))

@@ -1,9 +1,11 @@
-"""Page: arable — header with data date and source, the region map, and the status of the page's data."""
+"""Page: 耕地占补平衡 — the three indicators side by side, the balance waterfall, the shortfall and its cost, the
+cover forecast with the project pipeline, the 黔南州 regulation-pool simulator, the ledger and the published check.
+"""
 
 import streamlit as st
 
-from components.frame import render_dataset_status, render_page_header, selected_county
-from components.maps import render_region_map
+from components.arable_panel import render_arable_panel
+from components.frame import render_page_header, selected_county
 from components.state import t
 from dashboard.navigation import page_spec
 
@@ -11,6 +13,4 @@ SPEC = page_spec("arable")
 
 render_page_header(SPEC.title_key, SPEC.datasets)
 st.markdown(t("intro.arable"))
-render_region_map(selected_county(), key="arable_map")
-st.subheader(t("status.heading"))
-render_dataset_status(SPEC.datasets, key="arable_status")
+render_arable_panel(selected_county())

@@ -1,9 +1,10 @@
-"""Page: landuse — header with data date and source, the region map, and the status of the page's data."""
+"""Page: 土地利用 — land-use map (vector tiles, overlays, click → parcel detail) and the region's structure."""
 
 import streamlit as st
 
-from components.frame import render_dataset_status, render_page_header, selected_county
-from components.maps import render_region_map
+from components.frame import region_name, render_page_header, selected_county
+from components.landuse_map import render_landuse_explorer
+from components.loaders import dataset_versions
 from components.state import t
 from dashboard.navigation import page_spec
 
@@ -11,6 +12,5 @@ SPEC = page_spec("landuse")
 
 render_page_header(SPEC.title_key, SPEC.datasets)
 st.markdown(t("intro.landuse"))
-render_region_map(selected_county(), key="landuse_map")
-st.subheader(t("status.heading"))
-render_dataset_status(SPEC.datasets, key="landuse_status")
+version = dataset_versions().get("landuse")
+render_landuse_explorer(selected_county(), region_name(), version.data_date if version else "-")

@@ -1,9 +1,10 @@
-"""Page: overview — header with data date and source, the region map, and the status of the page's data."""
+"""Page: 总览 — KPI cards against their policy lines with the change from the previous period, the counties below a
+line, and a county choropleth and ranking of a chosen indicator."""
 
 import streamlit as st
 
-from components.frame import render_dataset_status, render_page_header, selected_county
-from components.maps import render_region_map
+from components.frame import render_page_header, selected_county
+from components.overview_panel import load_overview, render_alerts, render_kpis, render_map_and_ranking
 from components.state import t
 from dashboard.navigation import page_spec
 
@@ -11,6 +12,8 @@ SPEC = page_spec("overview")
 
 render_page_header(SPEC.title_key, SPEC.datasets)
 st.markdown(t("intro.overview"))
-render_region_map(selected_county(), key="overview_map")
-st.subheader(t("status.heading"))
-render_dataset_status(SPEC.datasets, key="overview_status")
+data = load_overview(selected_county())
+if data is not None:
+    render_kpis(data)
+    render_alerts(data)
+    render_map_and_ranking(data)

@@ -1,9 +1,10 @@
-"""Page: parks — header with data date and source, the region map, and the status of the page's data."""
+"""Page: 园区与亩均 — park and enterprise-parcel map coloured by grade or a classed per-mu metric, enterprise card
+(click), and the parks against the investment and output standards."""
 
 import streamlit as st
 
-from components.frame import render_dataset_status, render_page_header, selected_county
-from components.maps import render_region_map
+from components.frame import render_page_header, selected_county
+from components.parks_map import render_parks_explorer
 from components.state import t
 from dashboard.navigation import page_spec
 
@@ -11,6 +12,4 @@ SPEC = page_spec("parks")
 
 render_page_header(SPEC.title_key, SPEC.datasets)
 st.markdown(t("intro.parks"))
-render_region_map(selected_county(), key="parks_map")
-st.subheader(t("status.heading"))
-render_dataset_status(SPEC.datasets, key="parks_status")
+render_parks_explorer(selected_county())

@@ -11,8 +11,9 @@ gives the sign for the county in ``county_code``: ``filed``, ``bought`` and ``po
 pool) add; ``occupied``, ``sold``, ``debt_repaid`` and ``pooled_in`` (handed to the pool) subtract.  ``owner``
 is whose indicators the entry moves (the county, or ``pool`` for the city-held reserve).
 
-The ledgers are small, so they are read whole with ``ctx.engine.to_pandas`` and summed in pandas: the same
-code runs on DuckDB and on Spark.
+The ledger grows with every project, so it is summed in the engine (:func:`arable_sums`, one pass per context,
+and one more for :func:`published_arable_check`) and only those sums — a few hundred rows — reach pandas; the
+same expressions run on DuckDB and on Spark.  The trades table is small and read whole.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
+import ibis
 import numpy as np
 import pandas as pd
 
@@ -67,16 +69,31 @@ def months_before(ctx_or_day, months: int) -> tuple[pd.Timestamp, pd.Timestamp]:
     return pd.Timestamp(day) - pd.DateOffset(months=int(months)), _day_after(day)
 
 
-def arable_entries(ctx: Context) -> pd.DataFrame:
-    """The arable ledger up to ``ctx.as_of`` (inclusive), with ``date`` as a timestamp."""
-    key = "_arable_entries"
+def arable_sums(ctx: Context) -> pd.DataFrame:
+    """The arable ledger up to ``ctx.as_of`` (inclusive), summed in the engine (cached per context).
+
+    One row per county, ``owner`` (the county when the entry names none), ``kind`` and ``year``, with the sums of
+    the three indicator columns.  The arable and pool tables sum these rows in place of the entries (a sum over
+    the rows of a key is the sum over its entries), so the ledger's size never reaches pandas.
+    """
+    key = "_arable_sums"
     if key not in ctx.cache:
-        ledger = ctx.engine.to_pandas("arable_ledger")
-        ledger["date"] = pd.to_datetime(ledger["date"])
-        ledger["county_code"] = ledger["county_code"].astype(str)
-        ledger["owner"] = ledger["owner"].fillna(ledger["county_code"]).astype(str)
-        ctx.cache[key] = ledger[ledger["date"] < _day_after(ctx.as_of)].reset_index(drop=True)
+        ledger = _ledger(ctx)
+        grouped = ledger.group_by(
+            county_code=ledger.county_code,
+            owner=ibis.coalesce(ledger.owner, ledger.county_code),
+            kind=ledger.kind,
+            year=ledger["date"].year().cast("int64"),
+        )
+        sums = grouped.aggregate(**{col: ledger[col].sum() for col, _ in INDICATORS.values()})
+        ctx.cache[key] = ctx.engine.execute(sums.order_by(["county_code", "owner", "kind", "year"]))
     return ctx.cache[key]
+
+
+def _ledger(ctx: Context) -> ibis.Table:
+    """Ibis: the ``arable_ledger`` entries dated up to ``ctx.as_of`` (inclusive)."""
+    ledger = ctx.engine.table("arable_ledger")
+    return ledger.filter(ledger["date"] < _day_after(ctx.as_of))
 
 
 def tidy_by_indicator(ctx: Context, ledger: pd.DataFrame, by: str, sums: list[str]) -> pd.DataFrame:
@@ -172,7 +189,7 @@ def balance_table(ctx: Context) -> pd.DataFrame:
     """:func:`arable_balance` for every region (no region filter; cached per context)."""
     key = "_arable_balance"
     if key not in ctx.cache:
-        table = tidy_by_indicator(ctx, arable_entries(ctx), "kind", list(KINDS))
+        table = tidy_by_indicator(ctx, arable_sums(ctx), "kind", list(KINDS))
         table["balance"] = table[list(ADDING_KINDS)].sum(axis=1) - table[list(SUBTRACTING_KINDS)].sum(axis=1)
         table["shortfall"] = (-table["balance"]).clip(lower=0.0)
         # Each county balances on its own (属地占补): the city's shortfall is what its counties lack in total,
@@ -219,9 +236,10 @@ def arable_cover(ctx: Context) -> pd.DataFrame:
     """
     months = int(ctx.profile["cover_rate_months"])
     start, _ = months_before(ctx, months)
-    ledger = arable_entries(ctx)
-    recent = ledger[(ledger["kind"] == "occupied") & (ledger["date"] > start)].assign(flow="occupied_window")
-    table = tidy_by_indicator(ctx, recent, "flow", ["occupied_window"])
+    ledger = _ledger(ctx)
+    recent = ledger.filter((ledger.kind == "occupied") & (ledger["date"] > start))
+    sums = recent.group_by("county_code").aggregate(**{col: recent[col].sum() for col, _ in INDICATORS.values()})
+    table = tidy_by_indicator(ctx, ctx.engine.execute(sums).assign(flow="occupied_window"), "flow", ["occupied_window"])
     balance = balance_table(ctx)[["region_code", "indicator", "balance"]]
     table = table.merge(balance, on=["region_code", "indicator"], how="left")
     table["occupied_per_month"] = table["occupied_window"] / months
@@ -265,39 +283,45 @@ def published_figures(path: Path = PUBLISHED_FIGURES_FILE) -> dict:
         return tomllib.load(fh)
 
 
-def published_arable_check(ledger: pd.DataFrame, figures: dict, as_of) -> pd.DataFrame:
-    """Each published arable figure recomputed from ``ledger`` with the filter the reference file documents.
+def published_arable_check(ctx: Context, figures: dict) -> pd.DataFrame:
+    """Each published arable figure recomputed from the ledger with the filter the reference file documents.
 
     Parameters
     ----------
-    ledger
-        ``arable_ledger`` rows (``date`` as timestamp).
+    ctx
+        The context: its engine's ``arable_ledger`` and its ``as_of`` (a figure's period is cut there: no entry
+        after the data date counts).
     figures
         The reference file (``[[arable.figure]]``: ``kind``, ``date_from``, ``date_to`` inclusive, optional
         ``project_name_contains``, ``owner`` and ``count``).
-    as_of
-        The data date: a figure's period is cut there (no entry after the data date counts).
 
     Returns
     -------
     DataFrame
         ``figure``, ``label_zh``, ``indicator`` (the three, plus ``count`` where the figure states one),
         ``unit``, ``computed``, ``published``, ``difference``, ``matches`` (within half the last published
-        digit) and ``source``.
+        digit) and ``source``.  Every figure's sums come from one engine query over the ledger.
     """
-    rows = []
-    for fig in figures.get("arable", {}).get("figure", []):
-        end = min(_day_after(fig["date_to"]), _day_after(as_of))
-        sel = (ledger["kind"] == fig["kind"]) & (ledger["date"] >= pd.Timestamp(fig["date_from"])) & (
-            ledger["date"] < end)
+    ledger = ctx.engine.table("arable_ledger")
+    dates, owner = ledger["date"], ibis.coalesce(ledger.owner, ledger.county_code)
+    figs = figures.get("arable", {}).get("figure", [])
+    sums = {}
+    for i, fig in enumerate(figs):
+        end = min(_day_after(fig["date_to"]), _day_after(ctx.as_of))
+        sel = (ledger.kind == fig["kind"]) & (dates >= pd.Timestamp(fig["date_from"])) & (dates < end)
         if "project_name_contains" in fig:
-            sel &= ledger["project_name"].fillna("").str.contains(fig["project_name_contains"], regex=False)
+            sel &= ledger.project_name.fill_null("").contains(fig["project_name_contains"])
         if "owner" in fig:
-            sel &= ledger["owner"] == fig["owner"]
-        picked = ledger[sel]
-        checks = [(ind, unit, float(picked[col].sum()), float(fig[col])) for ind, (col, unit) in INDICATORS.items()]
+            sel &= owner == fig["owner"]
+        for col, _ in INDICATORS.values():
+            sums[f"{col}_{i}"] = ibis.ifelse(sel, ledger[col], 0.0).sum().fill_null(0.0)
+        sums[f"count_{i}"] = ibis.ifelse(sel, 1, 0).sum().fill_null(0)
+    totals = ctx.engine.execute(ledger.aggregate(**sums)).iloc[0] if sums else {}
+    rows = []
+    for i, fig in enumerate(figs):
+        checks = [(ind, unit, float(totals[f"{col}_{i}"]), float(fig[col])) for ind, (col, unit) in INDICATORS.items()]
         if "count" in fig:
-            checks.append(("count", "count", float(len(picked)), float(fig["count"])))
+            checks.append(("count", "count", float(totals[f"count_{i}"]), float(fig["count"])))
         for ind, unit, computed, published in checks:
             rows.append({"figure": fig["id"], "label_zh": fig.get("label_zh", ""), "indicator": ind, "unit": unit,
                          "computed": computed, "published": published, "difference": computed - published,
@@ -323,8 +347,8 @@ def arable_published_check(ctx: Context) -> pd.DataFrame:
     """
     figures = published_figures()
     if figures.get("meta", {}).get("city_code") != city_code(ctx):
-        return published_arable_check(arable_entries(ctx), {}, ctx.as_of)
-    return published_arable_check(arable_entries(ctx), figures, ctx.as_of)
+        return published_arable_check(ctx, {})
+    return published_arable_check(ctx, figures)
 
 
 # ----------------------------------------------------------------------------------------------------------

@@ -9,6 +9,10 @@ development boundary (seed 000).
 The year evaluated is the latest year in ``park_parcels`` not after ``ctx.as_of`` (:func:`per_mu_year`): to see an
 earlier year, set ``as_of`` inside it.  Aggregates are sums ÷ sums (a park's investment intensity is
 Σ investment ÷ Σ area), never means of enterprise ratios.
+
+The engine computes the enterprise metrics and checks in one query whose rows are fetched once per context
+(:func:`_enterprises`), and sums the parks in another (:func:`_park_sums`); the three enterprise tables select
+their columns from those rows, and the grades rank them in pandas (:func:`grade_enterprises`).
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ import geopandas as gpd
 import ibis
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from dashboard.geo import WGS84, gauss_kruger_crs
 from dashboard.indicators import Context, indicator
@@ -129,45 +135,28 @@ def _source_columns() -> list[str]:
     return names + ["admin_area_m2", "admin_floor_m2"]
 
 
-def _enterprise_metrics(ctx: Context) -> ibis.Table:
-    """Ibis: one row per enterprise land unit with every metric and its ratio to the benchmark.
+def _enterprises(ctx: Context) -> pd.DataFrame:
+    """One row per enterprise land unit of the evaluation year, every region, ordered by park and parcel: the
+    source values, the metrics (:func:`_metric_columns`) and the 标准地 checks (:func:`_check_columns`).
 
-    Materialised once per context (a temporary table on DuckDB; see :meth:`Engine.materialise`): the enterprise
-    table, the grades, the 标准地 checks and the park and county sums all read it.
+    One query, fetched once per context: :func:`per_mu_enterprise`, :func:`enterprise_grades` and
+    :func:`standard_land_checks` each select their columns from this frame, since moving the rows into pandas is
+    what a large table costs.
     """
-    key = "_per_mu_enterprise_table"
+    key = "_per_mu_enterprises"
     if key not in ctx.cache:
-        ctx.cache[key] = ctx.engine.materialise(_enterprise_metrics_expr(ctx))
+        t = _parcels(ctx)
+        t = t.mutate(level=ibis.literal("enterprise"), **_metric_columns(t, ctx.profile),
+                     **_check_columns(t, ctx.profile))
+        frame = ctx.engine.execute(t, order_by=["park_id", "parcel_id"])
+        ctx.cache[key] = _with_region_names(ctx, frame)
     return ctx.cache[key]
-
-
-def _enterprise_metrics_expr(ctx: Context) -> ibis.Table:
-    t = _parcels(ctx)
-    values = {m.column: t[m.numerator] / t[m.denominator].nullif(0) * m.scale for m in METRICS}
-    t = t.mutate(**values)
-    ratios = {}
-    for m in METRICS:
-        bench = benchmark_value(m, ctx.profile)
-        if bench is not None:
-            ratios[f"{m.key}_to_benchmark"] = t[m.column] / bench
-    flags = {
-        flag: t[METRIC_BY_KEY[key].column] < benchmark_value(METRIC_BY_KEY[key], ctx.profile)
-        for key, flag in FLAGGED.items()
-    }
-    return t.mutate(level=ibis.literal("enterprise"), **ratios, **flags)
 
 
 def _with_region_names(ctx: Context, frame: pd.DataFrame) -> pd.DataFrame:
     """Add ``region_name`` (the county's name) after ``region_code``."""
     names = regions_frame(ctx).set_index("region_code")["region_name"]
     frame.insert(frame.columns.get_loc("region_code") + 1, "region_name", frame["region_code"].map(names))
-    return frame
-
-
-def _finish_flags(frame: pd.DataFrame) -> pd.DataFrame:
-    """Benchmark flags as plain booleans (an undefined metric is not flagged)."""
-    for flag in FLAGGED.values():
-        frame[flag] = frame[flag].astype("boolean").fillna(False).astype(bool)
     return frame
 
 
@@ -193,10 +182,27 @@ def per_mu_enterprise(ctx: Context) -> pd.DataFrame:
         industry, scale, status, year``, the source values, the metric columns (see :data:`METRICS`), the
         ``*_to_benchmark`` ratios and ``invest_below_benchmark`` / ``output_below_benchmark``.
     """
-    frame = ctx.engine.execute(_enterprise_metrics(ctx).order_by(["park_id", "parcel_id"]))
-    frame = _finish_flags(_with_region_names(ctx, frame))
-    first = [c for c in ENTERPRISE_COLUMNS if c in frame.columns]
-    return filter_region(ctx, frame[first + [c for c in frame.columns if c not in first]])
+    columns = [*ENTERPRISE_COLUMNS, *_source_columns(), *[m.column for m in METRICS], *_ratio_columns(),
+               *FLAGGED.values()]
+    return filter_region(ctx, _enterprises(ctx)[columns])
+
+
+def _ratio_columns() -> list[str]:
+    """The ``<key>_to_benchmark`` columns, in :data:`METRICS` order."""
+    return [f"{m.key}_to_benchmark" for m in METRICS if m.benchmark is not None]
+
+
+def _metric_columns(parcels: ibis.Table, profile: Profile) -> dict:
+    """Ibis, over :func:`_parcels`: the metrics of :func:`per_mu_enterprise`, their ratios to the benchmarks and
+    the two benchmark flags (false when the metric is undefined)."""
+    values = {m.column: parcels[m.numerator] / parcels[m.denominator].nullif(0) * m.scale for m in METRICS}
+    ratios = {f"{m.key}_to_benchmark": values[m.column] / benchmark_value(m, profile) for m in METRICS
+              if m.benchmark is not None}
+    flags = {
+        flag: (values[METRIC_BY_KEY[key].column] < benchmark_value(METRIC_BY_KEY[key], profile)).fill_null(False)
+        for key, flag in FLAGGED.items()
+    }
+    return values | ratios | flags
 
 
 def _metrics_from_sums(frame: pd.DataFrame, profile: Profile) -> pd.DataFrame:
@@ -213,12 +219,17 @@ def _metrics_from_sums(frame: pd.DataFrame, profile: Profile) -> pd.DataFrame:
     return frame
 
 
-def _sums(ctx: Context, by: str) -> pd.DataFrame:
-    """Σ of every source column and the number of enterprise units, grouped by ``by``."""
-    t = _enterprise_metrics(ctx)
-    return ctx.engine.execute(
-        t.group_by(by).aggregate(enterprises_count=t.count(), **{c: t[c].sum() for c in _source_columns()})
-    )
+def _park_sums(ctx: Context) -> pd.DataFrame:
+    """Σ of every source column and the number of enterprise units per park and its county (``region_code``),
+    summed in the engine once per context (the county sums add up the parks of the county)."""
+    key = "_per_mu_park_sums"
+    if key not in ctx.cache:
+        t = _parcels(ctx)
+        sums = t.group_by(["park_id", "region_code"]).aggregate(
+            enterprises_count=t.count(), **{c: t[c].sum() for c in _source_columns()}
+        )
+        ctx.cache[key] = ctx.engine.execute(sums)
+    return ctx.cache[key]
 
 
 @indicator("per_mu_park")
@@ -236,7 +247,7 @@ def per_mu_park(ctx: Context) -> pd.DataFrame:
         ``park_id, park_name, region_code, region_name, level, year, enterprises_count``, the sums, metric
         columns, ``*_to_benchmark`` and the two ``*_below_benchmark`` flags.
     """
-    sums = _sums(ctx, "park_id")
+    sums = _park_sums(ctx).drop(columns="region_code")
     parks = ctx.engine.to_pandas("parks")
     frame = parks[["park_id", "name", "county_code"]].rename(
         columns={"name": "park_name", "county_code": "region_code"}
@@ -260,8 +271,9 @@ def per_mu_county(ctx: Context) -> pd.DataFrame:
         ``region_code, region_name, level, year, enterprises_count``, the sums, metric columns,
         ``*_to_benchmark`` and the two ``*_below_benchmark`` flags.
     """
-    sums = _sums(ctx, "region_code").rename(columns={"region_code": "county_code"})
     columns = ["enterprises_count"] + _source_columns()
+    sums = _park_sums(ctx).groupby("region_code", as_index=False)[columns].sum()
+    sums = sums.rename(columns={"region_code": "county_code"})
     frame = with_city_row(ctx, sums, columns)
     frame["enterprises_count"] = frame["enterprises_count"].astype("int64")
     frame.insert(3, "year", per_mu_year(ctx))
@@ -303,7 +315,7 @@ def _bands(profile: Profile) -> list[tuple[str, float]]:
 
 
 def grade_enterprises(metrics: pd.DataFrame, profile: Profile) -> pd.DataFrame:
-    """Score and grade enterprise units in pandas — the grading simulator's what-if; same result as the indicator.
+    """Score and grade enterprise units in pandas: :func:`enterprise_grades` and the grading simulator's what-if.
 
     Parameters
     ----------
@@ -323,21 +335,23 @@ def grade_enterprises(metrics: pd.DataFrame, profile: Profile) -> pd.DataFrame:
     """
     cap = float(profile["grade_score_cap"])
     above = metrics["scale"].eq("above").to_numpy(dtype=bool, na_value=False)
-    out = metrics.copy()
-    score = pd.Series(0.0, index=out.index)
+    points = {}
+    score = pd.Series(0.0, index=metrics.index)
     for metric, per_above, per_below, bench in _point_factors(profile):
-        ratio = np.minimum((out[metric.column] / bench).fillna(0.0), cap)
-        out[f"points_{metric.key}"] = ratio * np.where(above, per_above, per_below)
-        score = score + out[f"points_{metric.key}"]
-    out["score"] = score
-    out = out.sort_values(["year", "score", "parcel_id"], ascending=[True, False, True], kind="stable")
+        ratio = np.minimum((metrics[metric.column] / bench).fillna(0.0), cap)
+        points[f"points_{metric.key}"] = ratio * np.where(above, per_above, per_below)
+        score = score + points[f"points_{metric.key}"]
+    # Arrow sorts on the three keys directly (pandas would first factorise every parcel id); stable, nulls last.
+    keys = pa.table({"year": metrics["year"], "score": score, "parcel_id": metrics["parcel_id"]})
+    order = pc.sort_indices(keys, [("year", "ascending"), ("score", "descending"), ("parcel_id", "ascending")])
+    out = metrics.assign(**points, score=score).take(order.to_numpy()).reset_index(drop=True)
     out["rank"] = out.groupby("year").cumcount() + 1
     out["rank_share"] = out["rank"] / out.groupby("year")["rank"].transform("size")
     bands = _bands(profile)
     out["grade"] = np.select(
         [out["rank_share"] <= bound for _, bound in bands[:-1]], [grade for grade, _ in bands[:-1]], bands[-1][0]
     )
-    return out.reset_index(drop=True)
+    return out
 
 
 @indicator("enterprise_grades")
@@ -353,36 +367,21 @@ def enterprise_grades(ctx: Context) -> pd.DataFrame:
     units.  A county view keeps the city-wide grades.  Source: DOMAIN §5 (浙江 "亩均论英雄" practice);
     seed 000 四、(四)4.
 
+    Computed by :func:`grade_enterprises` (the grading simulator's helper, so the rules exist once) over the
+    metrics the engine computed for :func:`per_mu_enterprise`: ranking sorts rows already fetched, which costs a
+    fraction of a window function that carries every column through the engine's sort.
+
     Returns
     -------
     DataFrame
         ``parcel_id, enterprise_id, enterprise_name, park_id, park_name, region_code, region_name, level,
         industry, scale, status, year, points_<key>…, score, rank, rank_share, grade``, best first.
     """
-    cap = float(ctx.profile["grade_score_cap"])
-    t = _enterprise_metrics(ctx)
-    is_above = t.scale.fill_null("") == "above"
-    points = {}
-    score = ibis.literal(0.0)
-    for metric, per_above, per_below, bench in _point_factors(ctx.profile):
-        ratio = ibis.least((t[metric.column] / bench).fill_null(0.0), cap)
-        points[f"points_{metric.key}"] = ratio * ibis.ifelse(is_above, per_above, per_below)
-    t = t.mutate(**points)
-    for name in points:
-        score = score + t[name]
-    t = t.mutate(score=score)
-    ranked = t.mutate(
-        rank=ibis.row_number().over(group_by="year", order_by=[ibis.desc("score"), "parcel_id"]) + 1,
-        units=t.parcel_id.count().over(group_by="year"),
-    )
-    ranked = ranked.mutate(rank_share=ranked["rank"].cast("float64") / ranked.units.cast("float64"))
-    bands = _bands(ctx.profile)
-    grade = ibis.cases(*[(ranked.rank_share <= bound, g) for g, bound in bands[:-1]], else_=bands[-1][0])
-    columns = [c for c in ENTERPRISE_COLUMNS if c != "region_name"]
-    result = ranked.select(*columns, *points, "score", "rank", "rank_share", grade=grade)
-    frame = _with_region_names(ctx, ctx.engine.execute(result.order_by(["year", "rank"])))
-    frame["rank"] = frame["rank"].astype("int64")
-    return filter_region(ctx, frame)
+    factors = _point_factors(ctx.profile)
+    metrics = _enterprises(ctx)[[*ENTERPRISE_COLUMNS, *[metric.column for metric, *_ in factors]]]
+    points = [f"points_{metric.key}" for metric, *_ in factors]
+    graded = grade_enterprises(metrics, ctx.profile)
+    return filter_region(ctx, graded[[*ENTERPRISE_COLUMNS, *points, "score", "rank", "rank_share", "grade"]])
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -412,20 +411,9 @@ def standard_land_checks(ctx: Context) -> pd.DataFrame:
     land_max = float(ctx.profile["admin_land_share_max"])
     floor_max = float(ctx.profile["admin_floor_share_max"])
     review_mu = float(ctx.profile["scale_review_min_mu"])
-    t = _enterprise_metrics(ctx)
-    land_share = t.admin_area_m2 / (t.area_mu * M2_PER_MU).nullif(0)
-    floor_share = t.admin_floor_m2 / t.floor_area_m2.nullif(0)
-    checks = t.select(
-        *[c for c in ENTERPRISE_COLUMNS if c not in ("region_name", "level")],
-        "area_mu", "admin_area_m2", "admin_floor_m2", "floor_area_m2",
-        admin_land_share_pct=land_share * 100.0,
-        admin_land_ok=land_share <= land_max,
-        admin_floor_share_pct=floor_share * 100.0,
-        admin_floor_ok=floor_share <= floor_max,
-        scale_review=t.area_mu >= review_mu,
-    )
-    frame = _with_region_names(ctx, ctx.engine.execute(checks.order_by(["park_id", "parcel_id"])))
-    frame.insert(frame.columns.get_loc("region_name") + 1, "level", "enterprise")
+    columns = [*ENTERPRISE_COLUMNS, "area_mu", "admin_area_m2", "admin_floor_m2", "floor_area_m2",
+               "admin_land_share_pct", "admin_land_ok", "admin_floor_share_pct", "admin_floor_ok", "scale_review"]
+    frame = _enterprises(ctx)[columns]
     for flag in ("admin_land_ok", "admin_floor_ok"):
         frame[flag] = frame[flag].astype("boolean")
     frame["scale_review"] = frame["scale_review"].astype(bool)
@@ -434,6 +422,20 @@ def standard_land_checks(ctx: Context) -> pd.DataFrame:
     frame.insert(frame.columns.get_loc("scale_review") + 1, "scale_review_min_mu", review_mu)
     frame["passes"] = frame["admin_land_ok"] & frame["admin_floor_ok"]
     return filter_region(ctx, frame)
+
+
+def _check_columns(parcels: ibis.Table, profile: Profile) -> dict:
+    """Ibis, over :func:`_parcels`: the shares and checks of :func:`standard_land_checks` (a check is null when
+    its share is undefined)."""
+    land_share = parcels.admin_area_m2 / (parcels.area_mu * M2_PER_MU).nullif(0)
+    floor_share = parcels.admin_floor_m2 / parcels.floor_area_m2.nullif(0)
+    return {
+        "admin_land_share_pct": land_share * 100.0,
+        "admin_land_ok": land_share <= float(profile["admin_land_share_max"]),
+        "admin_floor_share_pct": floor_share * 100.0,
+        "admin_floor_ok": floor_share <= float(profile["admin_floor_share_max"]),
+        "scale_review": parcels.area_mu >= float(profile["scale_review_min_mu"]),
+    }
 
 
 # ----------------------------------------------------------------------------------------------------------

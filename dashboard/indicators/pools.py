@@ -30,7 +30,7 @@ from dashboard.indicators.arable import (
     INDICATORS,
     PREFECTURE_OWNER,
     PRICE_UNITS,
-    arable_entries,
+    arable_sums,
     tidy_by_indicator,
     to_wan,
 )
@@ -79,8 +79,7 @@ def pool_arable_contributions(ctx: Context) -> pd.DataFrame:
     """
     share = float(ctx.profile["pool_arable_share"])
     first_year = int(ctx.profile["pool_arable_start_year"])
-    ledger = arable_entries(ctx)
-    ledger = ledger.assign(year=ledger["date"].dt.year)
+    ledger = arable_sums(ctx)
     filed = ledger["kind"] == "filed"
     # Entries owned by the pool built the old city reserve (ownership transferred), not the 10% share.
     pooled = (ledger["kind"] == "pooled_in") & (ledger["owner"] == ledger["county_code"])
@@ -274,7 +273,7 @@ def ledger_table(ctx: Context) -> pd.DataFrame:
     key = "_pools_ledger"
     if key in ctx.cache:
         return ctx.cache[key]
-    ledger = arable_entries(ctx)
+    ledger = arable_sums(ctx)
     moves = ledger[ledger["kind"].isin(["pooled_in", "pooled_out"])]
     blocks = []
     for ind, (column, unit) in INDICATORS.items():

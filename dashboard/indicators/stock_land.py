@@ -12,6 +12,8 @@ Conventions shared by every function here:
   ``approval_id`` matches no approval are not counted (they cannot be placed in a window or a county).
 * A date "on or before D" is ``< D + 1 day``, so timestamps with a time of day behave as their calendar day.
 * Rates are percentages (``_pct``); a rate whose denominator is 0 is NaN (undefined), never 0.
+* Approvals and supplies grow with the land approved and supplied: they are joined and summed in the engine
+  once per context (:func:`approval_sums`), and each table below sums that small result in pandas.
 """
 
 from __future__ import annotations
@@ -50,10 +52,8 @@ def on_or_before(column, day: date):
     return column < pd.Timestamp(day) + pd.Timedelta(days=1)
 
 
-def _approvals_supplied(
-    ctx: Context, cutoffs: dict[str, date], approved_after: date | None = None, approved_by: date | None = None
-) -> ibis.Table:
-    """One row per approval with the area supplied on it as of each cutoff day.
+def _approvals_supplied(ctx: Context, cutoffs: dict[str, date]) -> ibis.Table:
+    """One row per approval dated on or before ``ctx.as_of`` with the area supplied on it as of each cutoff day.
 
     Parameters
     ----------
@@ -62,9 +62,6 @@ def _approvals_supplied(
     cutoffs
         ``{column name: day}``: for each, the area of the approval's supplies dated on or before ``day``,
         capped at the approved area.
-    approved_after, approved_by
-        Keep approvals dated after ``approved_after`` (exclusive) and on or before ``approved_by`` (inclusive;
-        ``ctx.as_of`` when omitted).
 
     Returns
     -------
@@ -73,16 +70,13 @@ def _approvals_supplied(
     """
     approvals = ctx.engine.table("approvals")
     supplies = ctx.engine.table("supplies")
-    keep = on_or_before(approvals.approval_date, approved_by or ctx.as_of)
-    if approved_after is not None:
-        keep &= ~on_or_before(approvals.approval_date, approved_after)
     supplied = supplies.group_by("approval_id").aggregate(
         **{
             name: ibis.ifelse(on_or_before(supplies.supply_date, day), supplies.area_mu, 0.0).sum()
             for name, day in cutoffs.items()
         }
     )
-    joined = approvals.filter(keep).left_join(supplied, "approval_id")
+    joined = approvals.filter(on_or_before(approvals.approval_date, ctx.as_of)).left_join(supplied, "approval_id")
     return joined.select(
         "approval_id",
         "county_code",
@@ -92,17 +86,58 @@ def _approvals_supplied(
     )
 
 
-def _stock_by_county(ctx: Context, approved_after: date | None = None) -> pd.DataFrame:
-    """Approved, supplied and unsupplied area per county and for the city, of approvals up to ``ctx.as_of``."""
-    per = _approvals_supplied(ctx, {"supplied_mu": ctx.as_of}, approved_after=approved_after)
-    by_county = per.group_by("county_code").aggregate(
-        approvals_count=per.count(),
-        approved_mu=per.approved_mu.sum(),
-        supplied_mu=per.supplied_mu.sum(),
-        unsupplied_mu=(per.approved_mu - per.supplied_mu).sum(),
-    )
+def approval_sums(ctx: Context) -> pd.DataFrame:
+    """Approvals up to ``ctx.as_of`` with their supplied area, summed in the engine (cached per context).
+
+    One row per county, ``approval_year`` and ``age_years`` (whole years of age at ``as_of``: an approval is at
+    least *k* years old when ``approval_date ≤ as_of − k years``), so every 批而未供 table below is a sum over
+    these few rows and one engine pass over approvals and supplies serves them all.  Columns:
+
+    * ``approvals_count``, ``approved_mu``; ``supplied_mu`` and ``unsupplied_mu`` as of ``as_of``;
+    * ``stock_mu``: unsupplied on 31 December of the year before ``as_of``'s;
+    * ``disposed_q1``, ``disposed_q2``, …: supplied between that day and each of :func:`quarter_ends`.
+
+    Supplied areas are per approval and capped at the approved area (see the module notes).  The engine groups by
+    year and by whether the approval's calendar day falls after ``as_of``'s day of the year (its birthday is
+    then still to come): the age is ``as_of.year − approval_year``, one less after the birthday.  This agrees
+    with :func:`years_back` on 29 February too.
+    """
+    key = "_stock_land_approval_sums"
+    if key not in ctx.cache:
+        ends = quarter_ends(ctx.as_of)
+        prior_day = date(ctx.as_of.year, 1, 1) - timedelta(days=1)
+        cutoffs = {"supplied_mu": ctx.as_of, "supplied_before": prior_day}
+        cutoffs |= {f"supplied_q{q}": end for q, end in enumerate(ends, 1)}
+        per = _approvals_supplied(ctx, cutoffs)
+        month, day = per.approval_date.month(), per.approval_date.day()
+        grouped = per.group_by(
+            "county_code",
+            approval_year=per.approval_date.year().cast("int64"),
+            birthday_ahead=(month > ctx.as_of.month) | ((month == ctx.as_of.month) & (day > ctx.as_of.day)),
+        )
+        sums = grouped.aggregate(
+            approvals_count=per.count(),
+            approved_mu=per.approved_mu.sum(),
+            supplied_mu=per.supplied_mu.sum(),
+            unsupplied_mu=(per.approved_mu - per.supplied_mu).sum(),
+            stock_mu=(per.approved_mu - per.supplied_before).sum(),
+            **{f"disposed_q{q}": (per[f"supplied_q{q}"] - per.supplied_before).sum() for q in range(1, len(ends) + 1)},
+        )
+        frame = ctx.engine.execute(sums.order_by(["county_code", "approval_year", "birthday_ahead"]))
+        age = ctx.as_of.year - frame["approval_year"] - frame.pop("birthday_ahead").astype("int64")
+        frame.insert(2, "age_years", age)
+        ctx.cache[key] = frame
+    return ctx.cache[key]
+
+
+def _stock_by_county(ctx: Context, max_age_years: int | None = None) -> pd.DataFrame:
+    """Approved, supplied and unsupplied area per county and for the city, of approvals up to ``ctx.as_of``
+    (only those younger than ``max_age_years`` when given)."""
+    per = approval_sums(ctx)
+    if max_age_years is not None:
+        per = per[per["age_years"] < max_age_years]
     sums = ["approvals_count", "approved_mu", "supplied_mu", "unsupplied_mu"]
-    frame = with_city_row(ctx, ctx.engine.execute(by_county), sums)
+    frame = with_city_row(ctx, per.groupby("county_code", as_index=False)[sums].sum(), sums)
     frame["approvals_count"] = frame["approvals_count"].astype("int64")
     frame[sums[1:]] = frame[sums[1:]].round(AREA_DECIMALS)
     return frame
@@ -157,27 +192,13 @@ def unsupplied_aging(ctx: Context) -> pd.DataFrame:
         ``region_code, region_name, level, approval_year, age_band, approved_mu, supplied_mu, unsupplied_mu``;
         one row per region, year and band that has approvals; the city rows are the sums over counties.
     """
-    per = _approvals_supplied(ctx, {"supplied_mu": ctx.as_of})
-    # Oldest band first: the first matching "at least k years old" wins.
-    band = ibis.cases(
-        *[
-            (on_or_before(per.approval_date, years_back(ctx.as_of, low)), label)
-            for label, low, _ in reversed(AGE_BANDS)
-            if low > 0
-        ],
-        else_=AGE_BANDS[0][0],
-    )
-    grouped = per.mutate(approval_year=per.approval_date.year(), age_band=band).group_by(
-        ["county_code", "approval_year", "age_band"]
-    )
-    by_county = ctx.engine.execute(
-        grouped.aggregate(
-            approved_mu=per.approved_mu.sum(),
-            supplied_mu=per.supplied_mu.sum(),
-            unsupplied_mu=(per.approved_mu - per.supplied_mu).sum(),
-        )
-    )
     sums = ["approved_mu", "supplied_mu", "unsupplied_mu"]
+    per = approval_sums(ctx)
+    # Oldest band first: the first band whose minimum age the approval has reached.
+    older = [(label, low) for label, low, _ in reversed(AGE_BANDS) if low > 0]
+    per = per.assign(age_band=np.select([per["age_years"] >= low for _, low in older], [label for label, _ in older],
+                                        AGE_BANDS[0][0]))
+    by_county = per.groupby(["county_code", "approval_year", "age_band"], as_index=False)[sums].sum()
     by_county[sums] = by_county[sums].round(AREA_DECIMALS)
     regions = regions_frame(ctx)
     counties = regions[regions["level"] == "county"].merge(
@@ -212,8 +233,9 @@ def supply_rate_5y(ctx: Context) -> pd.DataFrame:
         supplied_mu, unsupplied_mu, supply_rate_pct, supply_rate_min_pct, below_min, gap_pp``.  A region
         without approvals in the window has a NaN rate and is not flagged.
     """
-    start = years_back(ctx.as_of, int(ctx.profile["supply_rate_window_years"]))
-    frame = _stock_by_county(ctx, approved_after=start)
+    window = int(ctx.profile["supply_rate_window_years"])
+    start = years_back(ctx.as_of, window)
+    frame = _stock_by_county(ctx, max_age_years=window)
     floor_pct = 100.0 * float(ctx.profile["supply_rate_min"])
     frame.insert(3, "window_start", pd.Timestamp(start + timedelta(days=1)))
     frame.insert(4, "window_end", pd.Timestamp(ctx.as_of))
@@ -239,14 +261,12 @@ def quarter_ends(as_of: date) -> list[date]:
 
 def _quarterly_sums(ctx: Context, ends: list[date]) -> pd.DataFrame:
     """Per county: 批而未供 stock at the start of the year and what was disposed of it and of idle land by each end."""
-    year_start = date(ctx.as_of.year, 1, 1)
-    prior_day = year_start - timedelta(days=1)
-    cutoffs = {"supplied_before": prior_day} | {f"supplied_q{q}": end for q, end in enumerate(ends, 1)}
-    per = _approvals_supplied(ctx, cutoffs, approved_by=prior_day)
-    stock = per.group_by("county_code").aggregate(
-        unsupplied_stock_mu=(per.approved_mu - per.supplied_before).sum(),
-        **{f"unsupplied_disposed_q{q}": (per[f"supplied_q{q}"] - per.supplied_before).sum() for q in range(1, len(ends) + 1)},
-    )
+    prior_day = date(ctx.as_of.year, 1, 1) - timedelta(days=1)
+    names = {"stock_mu": "unsupplied_stock_mu"}
+    names |= {f"disposed_q{q}": f"unsupplied_disposed_q{q}" for q in range(1, len(ends) + 1)}
+    approvals = approval_sums(ctx)
+    before_year = approvals[approvals["approval_year"] < ctx.as_of.year]  # approved on or before prior_day
+    stock = before_year.groupby("county_code", as_index=False)[list(names)].sum().rename(columns=names)
     idle = ctx.engine.table("idle_land")
     # A case counts for the year if it was still open on 1 January (no disposal date, or one in the year).
     open_in_year = idle.disposal_date.isnull() | ~on_or_before(idle.disposal_date, prior_day)
@@ -257,7 +277,7 @@ def _quarterly_sums(ctx: Context, ends: list[date]) -> pd.DataFrame:
         idle_sums[f"idle_open_q{q}"] = ibis.ifelse(in_base, idle.area_mu, 0.0).sum()
         idle_sums[f"idle_disposed_q{q}"] = ibis.ifelse(disposed, idle.area_mu, 0.0).sum()
     idle_by_county = idle.group_by("county_code").aggregate(**idle_sums)
-    merged = ctx.engine.execute(stock).merge(ctx.engine.execute(idle_by_county), on="county_code", how="outer")
+    merged = stock.merge(ctx.engine.execute(idle_by_county), on="county_code", how="outer")
     sums = [c for c in merged.columns if c != "county_code"]
     merged[sums] = merged[sums].astype("float64").round(AREA_DECIMALS)
     return with_city_row(ctx, merged, sums)
@@ -428,3 +448,30 @@ def idle_cases(ctx: Context) -> pd.DataFrame:
                "status", "method", "identified_date", "disposal_date", "deadline", "deadline_defaulted",
                "disposed", "overdue_days", "overdue"]
     return filter_region(ctx, frame[columns])
+
+
+@indicator("unsupplied_approvals")
+def unsupplied_approvals(ctx: Context) -> pd.DataFrame:
+    """批而未供 per approval: each approval to date with its supplied and unsupplied area (the map's parcels).
+
+    Formula: as :func:`unsupplied_stock`, per approval: ``supplied = min(Σ supplies.area_mu with supply_date ≤
+    as_of, approved_area_mu)``, ``unsupplied = approved − supplied``; the county sums are
+    :func:`unsupplied_stock`.  Source: DOMAIN §4, seed 000 三、(四).
+
+    Returns
+    -------
+    DataFrame
+        ``approval_id, region_code, region_name, level, approval_date, approved_mu, supplied_mu, unsupplied_mu``,
+        largest unsupplied area first (level "approval").
+    """
+    per = _approvals_supplied(ctx, {"supplied_mu": ctx.as_of})
+    frame = ctx.engine.execute(per).rename(columns={"county_code": "region_code"})
+    names = regions_frame(ctx).set_index("region_code")["region_name"]
+    frame.insert(2, "region_name", frame["region_code"].map(names))
+    frame.insert(3, "level", "approval")
+    frame["unsupplied_mu"] = (frame["approved_mu"] - frame["supplied_mu"]).clip(lower=0.0)
+    frame[["approved_mu", "supplied_mu", "unsupplied_mu"]] = frame[
+        ["approved_mu", "supplied_mu", "unsupplied_mu"]
+    ].round(AREA_DECIMALS)
+    frame = frame.sort_values(["unsupplied_mu", "approval_id"], ascending=[False, True])
+    return filter_region(ctx, frame)

@@ -54,3 +54,16 @@ def test_demo_pages_say_demo_data_with_the_date():
     captions = " ".join(c.value for c in at.caption)
     assert "2026-09-30" in captions
     assert any("badge[" in m.value and "示例数据" in m.value for m in at.main.markdown)
+
+
+def test_profile_comes_from_the_url_and_goes_back_into_it():
+    at = open_page(PAGES[0], {"profile": "ningxia"})
+    assert at.selectbox(key="profile").value == "ningxia"
+    at.selectbox(key="profile").set_value("qiannan").run()
+    assert at.query_params["profile"] in ("qiannan", ["qiannan"])
+
+
+def test_public_pages_have_no_profile_switch():
+    public = next(spec for spec in PAGES if spec.public)
+    at = open_page(public)
+    assert not [s for s in at.selectbox if s.key == "profile"]

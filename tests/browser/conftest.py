@@ -66,10 +66,15 @@ def _healthy(base_url: str) -> bool:
 
 
 @contextlib.contextmanager
-def _running_app(log_path: Path):
-    """Run ``streamlit run app.py`` on a free loopback port; yield its base URL; stop it afterwards."""
+def _running_app(log_path: Path, prepare_store=None):
+    """Run ``streamlit run app.py`` on a free loopback port; yield its base URL; stop it afterwards.
+
+    The app's data store is a new temporary folder; ``prepare_store(path)``, when given, fills it first.
+    """
     ARTIFACTS.mkdir(exist_ok=True)
     store = tempfile.TemporaryDirectory(prefix="dashboard-browser-store-")
+    if prepare_store is not None:
+        prepare_store(Path(store.name))
     port = _free_loopback_port()
     base_url = f"http://127.0.0.1:{port}"
     env = {

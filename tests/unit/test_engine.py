@@ -125,6 +125,26 @@ def test_timestamps_normalised_to_naive_ns(tmp_path):
         assert str(frame[column].dtype) == "datetime64[ns]", column
 
 
+def test_table_results_with_nulls_are_typed_as_ibis_types_them(tmp_path):
+    # Table results go from Arrow straight to pandas, not through Ibis's per-value conversion of columns with nulls.
+    engine = Engine({"tricky": _tricky_table(tmp_path)})
+    t = engine.table("tricky")
+    frame = engine.execute(t.mutate(large=t.area_mu > 2, day=t.day_us.date()).order_by("count"))
+    assert pd.api.types.is_string_dtype(frame["code"]) and pd.isna(frame["code"].iloc[2])
+    assert frame["area_mu"].dtype == "float64" and pd.isna(frame["area_mu"].iloc[1])
+    assert frame["large"].tolist() == [False, None, True]
+    assert str(frame["day"].dtype) == "datetime64[ns]" and pd.isna(frame["day"].iloc[1])
+    assert frame["count"].dtype == "int64"
+
+
+def test_order_by_gives_the_rows_an_order_by_query_gives(duck, tmp_path):
+    t = duck.table("approvals")
+    expected = duck.execute(t.order_by(["county_code", "approval_id"]))
+    pd.testing.assert_frame_equal(duck.execute(t, order_by=["county_code", "approval_id"]), expected)
+    tricky = Engine({"tricky": _tricky_table(tmp_path)})
+    assert tricky.execute(tricky.table("tricky"), order_by=["area_mu"])["count"].tolist() == [1, 3, 2]  # nulls last
+
+
 @pytest.mark.parametrize(
     ("make", "key"),
     [

@@ -192,6 +192,15 @@ def test_indicator_equals_the_pure_helper(demo_engine, overrides):
     pd.testing.assert_frame_equal(graded.reset_index(drop=True), helper.reset_index(drop=True), check_dtype=False)
 
 
+def test_a_county_view_keeps_the_city_wide_grades(demo_engine, ctx):
+    city = compute("enterprise_grades", ctx).set_index("parcel_id")
+    county = compute("enterprise_grades", Context(engine=demo_engine, profile=PROFILE, as_of=AS_OF, region="530425"))
+    assert 0 < len(county) < len(city)
+    assert list(county["rank"]) == sorted(county["rank"])
+    expected = city.loc[county["parcel_id"], ["rank", "rank_share", "grade"]].reset_index(drop=True)
+    pd.testing.assert_frame_equal(county[["rank", "rank_share", "grade"]], expected)
+
+
 def test_what_if_changes_some_grades(demo_engine):
     base = compute("enterprise_grades", Context(engine=demo_engine, profile=PROFILE, as_of=AS_OF))
     metrics = compute("per_mu_enterprise", Context(engine=demo_engine, profile=PROFILE, as_of=AS_OF))

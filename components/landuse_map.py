@@ -1,0 +1,270 @@
+"""The 土地利用 map explorer: land-use tiles and overlays, legend, clicked-parcel detail, structure beside the map.
+
+Drill-down lives in the URL: ``?region=`` (the sidebar's county) and ``?parcel=`` (the clicked parcel), so a
+copied link reopens the same view.  A link with a parcel opens the map fitted to that parcel.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from components.loaders import indicator_table, landuse_tileset, load_dataset, load_display_regions
+from components.maps import configured_basemap, picked_feature
+from components.state import current_lang, current_profile, t
+from dashboard import maps, overlays
+from dashboard.basemap import basemap_style_url, display_datum
+from dashboard.geo import display_boundaries
+from dashboard.legend import LegendGroup, LegendItem, landuse_legend, legend_html
+
+LAYERS = ("landuse", *overlays.OVERLAYS)
+DEFAULT_LAYERS = ["landuse", "control_lines"]
+MAP_HEIGHT = {False: 580, True: 780}
+PARCEL_PARAM = "parcel"
+#: How far around a linked parcel the map opens (degrees): a few hundred metres of context.
+PARCEL_MARGIN_DEG = 0.01
+
+
+def _overlay_layers(selected: list[str], county: str | None, datum: str, lang: str, gen: int) -> list:
+    """The inline overlay layers the user switched on, restricted to the selected county.
+
+    Pickable layers are named ``<kind>-<gen>`` (see :func:`_remember_pick`).
+    """
+
+    def in_county(frame, column="county_code"):
+        return frame if county is None or column not in frame.columns else frame[frame[column] == county]
+
+    layers = []
+    if "control_lines" in selected and (lines := load_dataset("control_lines")) is not None:
+        lines = display_boundaries(in_county(lines), tolerance_deg=0.0005)
+        # Outlines only, not pickable: a click inside a control line reaches the parcel under it, whose detail
+        # lists the control lines it overlaps.
+        layers.append(maps.geojson_layer("control_lines", overlays.control_line_features(lines, lang, datum), filled=False,
+                                        pickable=False))
+    if "parks" in selected and (parks := load_dataset("parks")) is not None:
+        layers.append(maps.geojson_layer(f"parks-{gen}", overlays.park_features(in_county(parks), datum)))
+    if "unsupplied" in selected and (approvals := load_dataset("approvals")) is not None:
+        stock = in_county(indicator_table("unsupplied_approvals", current_profile()), "region_code")
+        parcels = overlays.unsupplied_approvals(approvals, stock)
+        layers.append(maps.geojson_layer(f"unsupplied-{gen}", overlays.unsupplied_features(parcels, lang, datum)))
+    if "idle" in selected and (idle := load_dataset("idle_land")) is not None:
+        cases = in_county(indicator_table("idle_cases", current_profile()), "region_code")
+        features = overlays.idle_features(overlays.open_idle_cases(idle, cases), lang, datum)
+        layers.append(maps.geojson_layer(f"idle-{gen}", features))
+    return layers
+
+
+def _linked_parcel() -> str | None:
+    value = st.query_params.get(PARCEL_PARAM)
+    return str(value) if value else None
+
+
+def _view_bounds(regions, county: str | None, landuse, map_key: str) -> tuple:
+    """What the map opens on, fixed per map key so that reruns (a click) never move the map.
+
+    The parcel of a link (first view of the session), else the selected county, else the city.
+    """
+    stored = st.session_state.get("_landuse_view")
+    if stored and stored[0] == map_key:
+        return stored[1]
+    bounds = None
+    linked = _linked_parcel()
+    if linked and landuse is not None and not st.session_state.get("_landuse_view"):
+        row = overlays.find_parcel(landuse, linked)
+        if row is not None:
+            minx, miny, maxx, maxy = row["geometry"].bounds
+            m = PARCEL_MARGIN_DEG
+            bounds = (minx - m, miny - m, maxx + m, maxy + m)
+    if bounds is None:
+        counties = regions[regions["level"] == "county"]
+        focus = counties[counties["code"] == county] if county else counties
+        bounds = tuple(float(v) for v in (focus if not focus.empty else counties).total_bounds)
+    st.session_state["_landuse_view"] = (map_key, bounds)
+    return bounds
+
+
+def _remember_pick(event) -> None:
+    """Keep what was clicked (the parcel in the URL, an overlay feature in the session), then start a new pick
+    generation: the pickable layers get new ids, so Streamlit drops the old selection instead of dimming every
+    other feature (its selection styling does not suit tiled layers)."""
+    picked = picked_feature(event)
+    if picked is None:
+        return
+    layer_id, props = picked
+    kind = layer_id.rsplit("-", 1)[0]
+    if kind == "landuse":
+        st.query_params[PARCEL_PARAM] = str(props.get("id", ""))
+        st.session_state.pop("_landuse_feature", None)
+    else:
+        st.session_state["_landuse_feature"] = (kind, {"id": props.get("id", ""), "name": props.get("name", "")})
+        st.query_params.pop(PARCEL_PARAM, None)
+    st.session_state["_landuse_pick_gen"] = st.session_state.get("_landuse_pick_gen", 0) + 1
+
+
+def _overlay_legend(selected: list[str], lang: str) -> LegendGroup | None:
+    items = []
+    if "control_lines" in selected:
+        items += [LegendItem(t(f"maps.kind.{kind}"), tuple(rgba[:3]), outline=True)
+                  for kind, rgba in overlays.CONTROL_LINE_COLOURS.items()]
+    if "parks" in selected:
+        items.append(LegendItem(t("maps.layer.parks"), tuple(overlays.PARK_LINE[:3]), outline=True))
+    if "unsupplied" in selected:
+        items.append(LegendItem(t("maps.layer.unsupplied"), tuple(overlays.UNSUPPLIED_FILL[:3])))
+    if "idle" in selected:
+        items.append(LegendItem(t("maps.layer.idle"), tuple(overlays.IDLE_FILL[:3])))
+    return LegendGroup(t("maps.legend_overlays"), tuple(items)) if items else None
+
+
+def _render_legend(selected: list[str], county: str | None, landuse, meeting: bool, lang: str) -> None:
+    groups = []
+    if "landuse" in selected and landuse is not None:
+        codes = landuse["dlbm"] if county is None else landuse.loc[landuse["county_code"] == county, "dlbm"]
+        groups += landuse_legend(codes.dropna().unique(), lang)
+    extra = _overlay_legend(selected, lang)
+    if extra:
+        groups.append(extra)
+    if groups:
+        st.markdown(f"**{t('maps.legend')}**")
+        st.html(legend_html(groups, large=meeting, columns=4 if meeting else 2))
+
+
+def _key_value_table(rows: list[tuple[str, str]]) -> None:
+    """A small label → value table as static HTML text (escaped by Streamlit; searchable, printable)."""
+    st.table(pd.DataFrame([value for _, value in rows], index=[label for label, _ in rows], columns=[" "]))
+
+
+def _render_parcel_detail(parcel_id: str, landuse) -> None:
+    lang = current_lang()
+    detail = overlays.parcel_detail(landuse, parcel_id, load_dataset("control_lines"))
+    if detail is None:
+        st.info(t("maps.parcel_missing", parcel=parcel_id))
+        return
+    regions = load_dataset("regions")
+    names = dict(zip(regions["code"], regions["name" if lang == "zh" else "name_en"], strict=True))
+    st.subheader(t("maps.detail"))
+    rows = [
+        (t("maps.parcel_id"), detail.parcel_id),
+        (t("maps.landuse_class"), f"{detail.dlmc}（{detail.dlbm}）"),
+        (t("maps.group"), detail.group_zh if lang == "zh" else detail.group_en),
+        (t("maps.area"), f"{detail.area_mu:,.2f} 亩 / {detail.area_m2:,.1f} m²"),
+        (t("maps.county"), f"{names.get(detail.county_code, detail.county_code)}（{detail.county_code}）"),
+    ]
+    _key_value_table(rows)
+    st.markdown(f"**{t('maps.overlaps')}**")
+    if detail.overlaps.empty:
+        st.caption(t("maps.no_overlap"))
+        return
+    table = detail.overlaps.assign(kind=detail.overlaps["kind"].map(lambda k: t(f"maps.kind.{k}")))
+    table = table.rename(columns={"kind": t("maps.overlap_kind"), "lines": t("maps.overlap_lines"),
+                                  "overlap_mu": t("maps.overlap_mu"), "overlap_m2": t("maps.overlap_m2"),
+                                  "share_pct": t("maps.overlap_share")})
+    st.table(table.round(2).set_index(t("maps.overlap_kind")))
+
+
+def _render_feature_detail(layer_id: str, props: dict) -> None:
+    st.subheader(t(f"maps.{layer_id}_detail") if layer_id in ("parks", "unsupplied", "idle") else t("maps.detail"))
+    rows = [(t("maps.feature_id"), str(props.get("id", ""))), (t("maps.feature_name"), str(props.get("name", "")))]
+    _key_value_table(rows)
+
+
+def _render_structure(county: str | None, region_label: str, as_of: str) -> None:
+    lang = current_lang()
+    structure = indicator_table("landuse_structure")
+    code = county or structure.loc[structure["level"] == "city", "region_code"].iloc[0]
+    rows = structure[structure["region_code"] == code]
+    group = "group_zh" if lang == "zh" else "group_en"
+    st.subheader(t("maps.structure", region=region_label))
+    st.caption(t("maps.structure_caption", date=as_of))
+    chart_data = rows[[group, "area_wan_mu", "area_ha", "share_pct"]].rename(columns={group: "group"})
+    chart = (
+        alt.Chart(chart_data)
+        .mark_bar(color="#b3261e")
+        .encode(
+            x=alt.X("area_wan_mu:Q", title=t("maps.area_wan_mu")),
+            y=alt.Y("group:N", sort="-x", title=None),
+            tooltip=[
+                alt.Tooltip("group:N", title=t("maps.group")),
+                alt.Tooltip("area_wan_mu:Q", title=t("maps.area_wan_mu"), format=",.2f"),
+                alt.Tooltip("area_ha:Q", title=t("maps.area_ha"), format=",.0f"),
+                alt.Tooltip("share_pct:Q", title=t("maps.share_pct"), format=".2f"),
+            ],
+        )
+        .properties(height=300)
+    )
+    labels = chart.mark_text(align="left", dx=4, color="#333").encode(text=alt.Text("share_pct:Q", format=".2f"))
+    st.altair_chart(chart + labels, width="stretch")
+    if county is None:
+        check = indicator_table("landuse_published_check")
+        st.markdown(f"**{t('maps.published_check')}**")
+        st.caption(t("maps.published_caption"))
+        note = "note_zh" if lang == "zh" else "note_en"
+        table = check[["group" if lang == "zh" else "group_en", "published_area_wan_ha", "published_share_pct",
+                       "computed_area_wan_ha", "consistent", note]]
+        table = table.rename(columns={"group": t("maps.group"), "group_en": t("maps.group"),
+                                      "published_area_wan_ha": t("maps.published_area"),
+                                      "published_share_pct": t("maps.published_share"),
+                                      "computed_area_wan_ha": t("maps.computed_area"),
+                                      "consistent": t("maps.consistent"), note: t("maps.note")})
+        st.dataframe(table, hide_index=True, width="stretch", key="published_check")
+
+
+def render_landuse_explorer(county: str | None, region_label: str, as_of: str) -> None:
+    """The whole 土地利用 page body below the header."""
+    lang = current_lang()
+    regions = load_display_regions()
+    if regions is None:
+        st.info(t("data.no_regions"))
+        return
+    landuse = load_dataset("landuse")
+    basemap = configured_basemap()
+    datum = display_datum(basemap)
+
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        selected = st.pills(t("maps.layers"), LAYERS, selection_mode="multi", default=DEFAULT_LAYERS,
+                            format_func=lambda k: t(f"maps.layer.{k}"), key="landuse_layers") or []
+        meeting = st.toggle(t("maps.meeting_mode"), help=t("maps.meeting_help"), key="meeting_mode")
+        if st.button(t("maps.fit"), icon=":material/fit_screen:", key="landuse_fit"):
+            st.session_state["_landuse_fit"] = st.session_state.get("_landuse_fit", 0) + 1
+
+    # Only the parcels and the switched-on overlays answer clicks (each pickable layer slows every pick).
+    # Only the parcels and the switched-on overlays answer clicks (each pickable layer slows every pick).
+    fills, outlines = maps.region_layers(regions, county, datum, "name" if lang == "zh" else "name_en", pickable=False)
+    map_key = f"landuse_map_{county or 'city'}_{st.session_state.get('_landuse_fit', 0)}"
+    _remember_pick(st.session_state.get(map_key))
+    gen = st.session_state.get("_landuse_pick_gen", 0)
+    layers = [fills]
+    if "landuse" in selected:
+        if landuse is None:
+            st.info(t("maps.no_landuse"))
+        else:
+            tileset = landuse_tileset(datum)
+            if tileset is not None:
+                layers.append(maps.landuse_tile_layer(tileset, layer_id=f"landuse-{gen}"))
+    layers += _overlay_layers(selected, county, datum, lang, gen)
+    parcel = _linked_parcel()
+    chosen = overlays.find_parcel(landuse, parcel) if parcel and landuse is not None else None
+    if chosen is not None:
+        layers.append(maps.highlight_layer("selected-parcel", chosen["geometry"], datum))
+    layers.append(outlines)
+
+    height = MAP_HEIGHT[meeting]
+    view = maps.view_state(_view_bounds(regions, county, landuse, map_key), height_px=height,
+                           width_px=1400 if meeting else 900)
+    deck = maps.deck(layers, view, basemap_style_url(basemap))
+
+    if meeting:
+        map_area, side = st.container(), st.container()
+    else:
+        map_area, side = st.columns([3, 2], gap="medium")
+    with map_area:
+        st.pydeck_chart(deck, height=height, on_select="rerun", selection_mode="single-object", key=map_key)
+        st.caption(t("maps.click_hint"))
+        feature = st.session_state.get("_landuse_feature")
+        if feature:
+            _render_feature_detail(*feature)
+        elif parcel and landuse is not None:
+            _render_parcel_detail(parcel, landuse)
+    with side:
+        _render_legend(selected, county, landuse, meeting, lang)
+        _render_structure(county, region_label, as_of)

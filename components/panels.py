@@ -1,0 +1,109 @@
+"""Building blocks of the indicator panels: explained indicators, KPI cards, charts with PNG export and tables
+with Excel/CSV export.  Every panel page uses these, so every number carries its unit, data date and source, and
+every chart and table can leave the app in a form a meeting can use.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import streamlit as st
+
+from components.loaders import dataset_versions, indicator_table
+from components.state import current_lang, current_profile, t
+from dashboard.charts import chart_png
+from dashboard.context import data_as_of
+from dashboard.export import ExportMeta, to_csv_bytes, to_xlsx_bytes
+from dashboard.indicators import registry
+from dashboard.policy import load_profile
+
+#: Status colours of KPI cards (policy line met / missed / no line).
+STATUS_ICONS = {"ok": ":material/check_circle:", "warn": ":material/warning:", "none": ":material/info:"}
+
+
+def _safe_name(text: str) -> str:
+    return re.sub(r"[^\w\u4e00-\u9fff-]+", "_", text).strip("_") or "export"
+
+
+def indicator(ind_id: str) -> pd.DataFrame:
+    """An indicator table for the session's policy profile (shared and read-only: copy before changing it)."""
+    return indicator_table(ind_id, current_profile())
+
+
+def explain(ind_id: str, profile_id: str | None = None) -> None:
+    """A "指标说明" popover: label, unit, formula, source document and the values it uses from the profile
+    (the session's, or ``profile_id`` for a panel bound to one locality's rules, such as the pool simulator)."""
+    spec = registry()[ind_id]
+    lang = current_lang()
+    profile = load_profile(profile_id or current_profile())
+    with st.popover(t("panels.explain"), icon=":material/help:"):
+        st.markdown(f"**{spec.label(lang)}**（{spec.unit}）")
+        st.markdown(f"{t('panels.formula')}：{spec.formula(lang)}")
+        st.caption(f"{t('panels.source')}：{spec.source}")
+        rows = []
+        for key in spec.params:
+            if key in profile.params:
+                param = profile.param(key)
+                rows.append({t("panels.param"): param.zh if lang == "zh" else param.en,
+                             t("panels.value"): str(param.value), t("panels.unit"): param.unit,
+                             t("panels.clause"): param.source})
+        if rows:
+            st.table(pd.DataFrame(rows).set_index(t("panels.param")))
+
+
+def export_meta(name: str, datasets: tuple[str, ...], filters: dict | None = None) -> ExportMeta:
+    """What an exported panel table says about itself: the datasets' sources and versions and the data date."""
+    lang = current_lang()
+    versions = {k: v for k, v in dataset_versions().items() if k in datasets and v is not None}
+    sources = "；".join(dict.fromkeys(v.source(lang) for v in versions.values()))
+    version = "、".join(f"{k}={v.version}" for k, v in versions.items())
+    profile = load_profile(current_profile())
+    filters = {t("panels.profile"): profile.name_zh if lang == "zh" else profile.name_en, **(filters or {})}
+    return ExportMeta(dataset=name, source=sources, version=version, data_date=data_as_of(versions).isoformat(),
+                      filters=filters)
+
+
+def table_downloads(frame: pd.DataFrame, name: str, datasets: tuple[str, ...], key: str,
+                    filters: dict | None = None) -> None:
+    """Excel and CSV downloads of ``frame`` (formula-escaped, with a metadata sheet / preamble)."""
+    lang = current_lang()
+    meta = export_meta(name, datasets, filters)
+    base = _safe_name(name)
+    with st.container(horizontal=True):
+        st.download_button(t("panels.download_xlsx"), lambda: to_xlsx_bytes(frame, meta=meta, lang=lang),
+                           file_name=f"{base}.xlsx", icon=":material/table_view:", key=f"{key}_xlsx",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        st.download_button(t("panels.download_csv"), lambda: to_csv_bytes(frame, meta=meta, lang=lang),
+                           file_name=f"{base}.csv", icon=":material/csv:", key=f"{key}_csv", mime="text/csv")
+
+
+def table(frame: pd.DataFrame, name: str, datasets: tuple[str, ...], key: str, filters: dict | None = None,
+          **dataframe_kwargs) -> None:
+    """A table on the page with its Excel/CSV downloads."""
+    st.dataframe(frame, hide_index=True, width="stretch", key=key, **dataframe_kwargs)
+    table_downloads(frame, name, datasets, key, filters)
+
+
+def chart(altair_chart, name: str, key: str) -> None:
+    """An Altair chart with a PNG download (rendered on the server, Chinese text included)."""
+    st.altair_chart(altair_chart, width="stretch", key=key)
+    st.download_button(t("panels.download_png"), lambda: chart_png(altair_chart), file_name=f"{_safe_name(name)}.png",
+                       mime="image/png", icon=":material/image:", key=f"{key}_png")
+
+
+def kpi(label: str, value: float | None, unit: str, *, fmt: str = "{:,.2f}", delta: float | None = None,
+        delta_fmt: str = "{:+,.2f}", higher_is_better: bool | None = True, status: str = "none", note: str = "",
+        key: str | None = None) -> None:
+    """A KPI card: value with unit, change from the previous period, and whether it meets its policy line.
+
+    ``higher_is_better`` colours the change (``None``: not coloured); ``status`` is ``"ok"`` (line met),
+    ``"warn"`` (line missed) or ``"none"`` (no line), and the note says which line.
+    """
+    text = "—" if value is None or pd.isna(value) else f"{fmt.format(value)} {unit}"
+    delta_text = None if delta is None or pd.isna(delta) else f"{delta_fmt.format(delta)} {unit}"
+    with st.container(border=True, key=key):
+        colour = "off" if higher_is_better is None else ("normal" if higher_is_better else "inverse")
+        st.metric(label, text, delta_text, delta_color=colour)
+        if note:
+            st.caption(f"{STATUS_ICONS.get(status, '')} {note}")

@@ -1,0 +1,36 @@
+"""Reference tables kept as data under ``data/reference/`` (not uploads): the 三调 class table and its colours."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+
+REFERENCE_DIR = Path(__file__).resolve().parents[1] / "data" / "reference"
+CLASSES_CSV = REFERENCE_DIR / "landuse_classes.csv"
+#: Colour of parcels whose class code is not in the class table (a neutral grey, never a class colour).
+UNKNOWN_COLOUR = (200, 200, 200)
+
+
+@cache
+def landuse_classes(path: Path = CLASSES_CSV) -> pd.DataFrame:
+    """The 三调 class table ``dlbm, dlmc, group_zh, group_en, color`` (codes as text, file order).
+
+    Shared and cached: callers must not mutate it (take a ``.copy()`` to change it).
+    """
+    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+
+
+def hex_to_rgb(value: str) -> tuple[int, int, int]:
+    """``"#F8D072"`` → ``(248, 208, 114)``."""
+    text = value.strip().lstrip("#")
+    if len(text) != 6:
+        raise ValueError(f"not a #RRGGBB colour: {value!r}")
+    return tuple(int(text[i : i + 2], 16) for i in (0, 2, 4))
+
+
+def class_colours(path: Path = CLASSES_CSV) -> dict[str, tuple[int, int, int]]:
+    """The standard 三调 colour of every class code, as RGB."""
+    classes = landuse_classes(path)
+    return {code: hex_to_rgb(colour) for code, colour in zip(classes["dlbm"], classes["color"], strict=True)}

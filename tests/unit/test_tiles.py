@@ -1,0 +1,98 @@
+"""Vector tiles: built with tippecanoe from the land-use parcels, keyed by version, atomic, reusable."""
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import Polygon
+
+from dashboard import tiles
+from dashboard.reference import class_colours
+
+XSS = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture
+def parcels():
+    squares = [Polygon([(102.5 + i * 0.01, 24.3), (102.509 + i * 0.01, 24.3), (102.509 + i * 0.01, 24.309),
+                        (102.5 + i * 0.01, 24.309)]) for i in range(3)]
+    return gpd.GeoDataFrame(
+        {"parcel_id": ["A1", "A2", "A3"], "county_code": ["530402"] * 3, "dlbm": ["0101", "0301", "9999"],
+         "dlmc": ["水田", XSS, None], "area_m2": [1.0, 2.0, 3.0]},
+        geometry=squares, crs="EPSG:4326",
+    )
+
+
+def _decode(folder, z, x, y):
+    tool = tiles.tippecanoe_binary().with_name("tippecanoe-decode")
+    out = subprocess.run([str(tool), str(folder / str(z) / str(x) / f"{y}.pbf"), str(z), str(x), str(y)],
+                         capture_output=True, text=True, check=True).stdout
+    return [f for layer in json.loads(out)["features"] for f in layer["features"]]
+
+
+def test_tile_features_carry_id_name_and_standard_colours(parcels):
+    features = tiles.landuse_tile_features(parcels)
+    assert list(features["id"]) == ["A1", "A2", "A3"]
+    assert features["name"].iloc[0] == "水田（0101）"
+    assert features["name"].iloc[1] == f"{XSS}（0301）"  # kept as data; the map shows it as text
+    assert tuple(features.loc[0, ["r", "g", "b"]]) == class_colours()["0101"]
+    assert tuple(features.loc[2, ["r", "g", "b"]]) == tiles.UNKNOWN_COLOUR
+
+
+def test_build_writes_uncompressed_tiles_with_numeric_colours(parcels, tmp_path):
+    seen = []
+    tileset = tiles.build_tileset(tiles.landuse_tile_features(parcels), key="k1", root=tmp_path, progress=seen.append)
+    assert tileset.folder == tmp_path / "landuse-k1"
+    assert tileset.features == 3 and tileset.min_zoom == tiles.MIN_ZOOM and tileset.max_zoom == tiles.MAX_ZOOM
+    assert tileset.url_template.endswith("/landuse-k1/{z}/{x}/{y}.pbf")
+    pbf = sorted(tileset.folder.glob(f"{tiles.MAX_ZOOM}/*/*.pbf"))
+    assert pbf and pbf[0].read_bytes()[:2] != b"\x1f\x8b"  # not gzip: served as is
+    z, x, y = tiles.MAX_ZOOM, pbf[0].parent.name, pbf[0].stem
+    decoded = {f["properties"]["id"]: f["properties"] for f in _decode(tileset.folder, z, x, y)}
+    assert decoded["A1"]["r"] == class_colours()["0101"][0]  # a number, not "248"
+    assert all(p.get("dlbm") for p in decoded.values())
+    assert not list(tmp_path.glob(".tmp-*"))  # the work folder is gone
+
+
+def test_existing_tileset_is_reused_and_keys_change_with_version_and_datum(parcels, tmp_path):
+    calls = []
+
+    def load():
+        calls.append(1)
+        return parcels
+
+    first = tiles.ensure_landuse_tiles(load, "sha-a", root=tmp_path)
+    again = tiles.ensure_landuse_tiles(load, "sha-a", root=tmp_path)
+    assert first == again and len(calls) == 1
+    assert tiles.tileset_key("sha-a") != tiles.tileset_key("sha-b")
+    assert tiles.tileset_key("sha-a", "wgs84") != tiles.tileset_key("sha-a", "gcj02")
+    with pytest.raises(ValueError):
+        tiles.tileset_key("sha-a", "bd09")
+
+
+def test_gcj02_tiles_are_shifted_for_display(parcels):
+    wgs = tiles.landuse_tile_features(parcels, "wgs84").total_bounds
+    gcj = tiles.landuse_tile_features(parcels, "gcj02").total_bounds
+    assert 0.001 < gcj[0] - wgs[0] < 0.01  # a few hundred metres east in Yunnan
+
+
+def test_gc_keeps_the_current_and_recent_tilesets(tmp_path):
+    for i in range(5):
+        folder = tmp_path / f"landuse-k{i}"
+        folder.mkdir()
+        (folder / tiles.METADATA_FILE).write_text("{}")
+        os.utime(folder, (1000 + i, 1000 + i))
+    removed = tiles.gc_tilesets("landuse", keep={"k0"}, root=tmp_path, keep_old=2)
+    assert sorted(p.name for p in removed) == ["landuse-k1", "landuse-k2"]
+    assert sorted(p.name for p in tmp_path.glob("landuse-*")) == ["landuse-k0", "landuse-k3", "landuse-k4"]
+
+
+def test_failed_build_leaves_no_tileset(parcels, tmp_path, monkeypatch):
+    monkeypatch.setattr(tiles, "tippecanoe_binary", lambda: Path("/bin/false"))
+    with pytest.raises(RuntimeError, match="tippecanoe failed"):
+        tiles.build_tileset(tiles.landuse_tile_features(parcels), key="bad", root=tmp_path)
+    assert tiles.load_tileset("bad", root=tmp_path) is None
+    assert not list(tmp_path.glob(".tmp-*"))
