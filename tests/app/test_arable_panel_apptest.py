@@ -2,32 +2,21 @@
 switch, and the pool simulator driven by widget keys against an allocation computed by hand.
 """
 
-import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.navigation import page_spec
-from tests.app.test_pages_apptest import APP
+from tests.app.helpers import frame_with, open_app_page
 
 SPEC = page_spec("arable")
 TONGHAI = "530423"
 
 
-def open_arable(query=None, state=None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=180)
-    for key, value in (query or {}).items():
-        at.query_params[key] = value
-    for key, value in (state or {}).items():
-        at.session_state[key] = value
-    at.run()
-    at.switch_page(SPEC.file)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+
+def open_arable(query=None, state=None):
+    return open_app_page(SPEC.file, query, state)
 
 
-def frame_with(at: AppTest, column: str) -> pd.DataFrame:
-    return next(d.value for d in at.dataframe if column in d.value.columns)
 
 
 def metric(at: AppTest, label: str) -> str:

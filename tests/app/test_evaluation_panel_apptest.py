@@ -6,26 +6,17 @@ import json
 import pandas as pd
 import pyarrow as pa
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from dashboard.navigation import page_spec
 from dashboard.policy import load_profile
-from tests.app.test_pages_apptest import APP
+from tests.app.helpers import open_app_page
 
 SPEC = page_spec("evaluation")
 
 
+
 def open_evaluation(query=None, state=None):
-    at = AppTest.from_file(APP, default_timeout=120)
-    for key, value in (query or {}).items():
-        at.query_params[key] = value
-    for key, value in (state or {}).items():
-        at.session_state[key] = value
-    at.run()
-    at.switch_page(SPEC.file)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_app_page(SPEC.file, query, state)
 
 
 def statements(at) -> str:

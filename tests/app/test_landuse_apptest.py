@@ -4,11 +4,10 @@ import json
 
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from dashboard.io import read_dataset
 from dashboard.navigation import page_spec
-from tests.app.test_pages_apptest import APP
+from tests.app.helpers import open_app_page
 from tests.conftest import ROOT
 
 SPEC = page_spec("landuse")
@@ -19,17 +18,9 @@ def landuse():
     return read_dataset("landuse", ROOT / "data" / "demo" / "landuse.parquet")
 
 
+
 def open_landuse(query=None, state=None):
-    at = AppTest.from_file(APP, default_timeout=120)
-    for key, value in (query or {}).items():
-        at.query_params[key] = value
-    for key, value in (state or {}).items():
-        at.session_state[key] = value
-    at.run()
-    at.switch_page(SPEC.file)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_app_page(SPEC.file, query, state)
 
 
 def _frames(at) -> list[pd.DataFrame]:

@@ -7,26 +7,17 @@ import json
 
 import pyarrow as pa
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from dashboard import policy
 from dashboard.navigation import page_spec
-from tests.app.test_pages_apptest import APP
+from tests.app.helpers import open_app_page
 
 SPEC = page_spec("overview")
 
 
+
 def open_overview(query=None, state=None):
-    at = AppTest.from_file(APP, default_timeout=180)
-    for key, value in (query or {}).items():
-        at.query_params[key] = value
-    for key, value in (state or {}).items():
-        at.session_state[key] = value
-    at.run()
-    at.switch_page(SPEC.file)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_app_page(SPEC.file, query, state)
 
 
 def _metrics(at) -> dict[str, str]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import shutil
 
-import pandas as pd
 import pytest
 from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.testing.v1 import AppTest
@@ -19,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard import policy
 from dashboard.indicators import registry
 from dashboard.navigation import page_spec
-from tests.app.test_pages_apptest import APP
+from tests.app.helpers import frame_with, open_app_page
 
 SPEC = page_spec("stock_land")
 STRICT_ID = "zz_strict_test"
@@ -40,22 +39,11 @@ source = "test only"
 """
 
 
-def open_panel(query=None, state=None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=180)
-    for key, value in (query or {}).items():
-        at.query_params[key] = value
-    for key, value in (state or {}).items():
-        at.session_state[key] = value
-    at.run()
-    at.switch_page(SPEC.file)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+
+def open_panel(query=None, state=None):
+    return open_app_page(SPEC.file, query, state)
 
 
-def frame_with(at: AppTest, column: str) -> pd.DataFrame:
-    """The first dataframe on the page that has ``column``."""
-    return next(d.value for d in at.dataframe if column in d.value.columns)
 
 
 def chart_rows(at: AppTest) -> list[dict]:
