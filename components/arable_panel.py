@@ -17,9 +17,10 @@ from components.loaders import indicator_table, load_dataset
 from components.state import current_lang, current_profile, t
 from dashboard.context import data_as_of
 from dashboard.contracts import get_dataset
-from dashboard.indicators.arable import KINDS, published_figures
+from dashboard.indicators.arable import KINDS
 from dashboard.indicators.projects import stages
 from dashboard.policy import load_profile
+from dashboard.reference import published_figures
 from dashboard.views import arable as views
 
 #: The policy profile whose pool rules the simulator applies, whatever the sidebar's profile (issue #6: the
@@ -38,12 +39,9 @@ def _fmt(value: float, unit: str) -> str:
 
 
 def _table(frame: pd.DataFrame, name: str, datasets: tuple[str, ...], key: str, filters: dict | None = None) -> None:
-    """A table shown with thousands separators and "—" for undefined values; the downloads keep the raw numbers."""
-    shown, formats = views.display_table(frame, current_lang())
-    config = {col: st.column_config.TextColumn(alignment="right") if fmt == "text"
-              else st.column_config.NumberColumn(format=fmt) for col, fmt in formats.items()}
-    st.dataframe(shown, hide_index=True, width="stretch", key=key, column_config=config)
-    panels.table_downloads(frame, name, datasets, key, filters)
+    """A table shown with thousands separators, whole 公斤 and "—" for undefined values; raw numbers downloaded."""
+    kg = views.unit_label("kg", current_lang())
+    panels.number_table(frame, name, datasets, key, filters, whole=lambda column: f"（{kg}）" in column or f"({kg})" in column)
 
 
 def _heading(text: str, ind_id: str, profile_id: str | None = None) -> None:

@@ -22,6 +22,8 @@ LAYERS = ("landuse", *overlays.OVERLAYS)
 DEFAULT_LAYERS = ["landuse", "control_lines"]
 MAP_HEIGHT = {False: 580, True: 780}
 PARCEL_PARAM = "parcel"
+#: Session key: the class clicked on the dissolved overview (below the parcel zoom), to ask for a closer zoom.
+_ZOOM_HINT = "_landuse_zoom_hint"
 #: How far around a linked parcel the map opens (degrees): a few hundred metres of context.
 PARCEL_MARGIN_DEG = 0.01
 
@@ -93,7 +95,11 @@ def _remember_pick(event) -> None:
         return
     layer_id, props = picked
     kind = layer_id.rsplit("-", 1)[0]
-    if kind == "landuse":
+    st.session_state.pop(_ZOOM_HINT, None)
+    if kind == "landuse" and not props.get("id"):
+        # below the parcel zoom the tiles hold classes dissolved by county, not parcels: say so, keep the old pick
+        st.session_state[_ZOOM_HINT] = str(props.get("name", ""))
+    elif kind == "landuse":
         st.query_params[PARCEL_PARAM] = str(props.get("id", ""))
         st.session_state.pop("_landuse_feature", None)
     else:
@@ -228,12 +234,12 @@ def render_landuse_explorer(county: str | None, region_label: str, as_of: str) -
             st.session_state["_landuse_fit"] = st.session_state.get("_landuse_fit", 0) + 1
 
     # Only the parcels and the switched-on overlays answer clicks (each pickable layer slows every pick).
-    # Only the parcels and the switched-on overlays answer clicks (each pickable layer slows every pick).
     fills, outlines = maps.region_layers(regions, county, datum, "name" if lang == "zh" else "name_en", pickable=False)
     map_key = f"landuse_map_{county or 'city'}_{st.session_state.get('_landuse_fit', 0)}"
     _remember_pick(st.session_state.get(map_key))
     gen = st.session_state.get("_landuse_pick_gen", 0)
     layers = [fills]
+    tileset = None
     if "landuse" in selected:
         if landuse is None:
             st.info(t("maps.no_landuse"))
@@ -260,6 +266,9 @@ def render_landuse_explorer(county: str | None, region_label: str, as_of: str) -
     with map_area:
         st.pydeck_chart(deck, height=height, on_select="rerun", selection_mode="single-object", key=map_key)
         st.caption(t("maps.click_hint"))
+        if st.session_state.get(_ZOOM_HINT) is not None and tileset is not None:
+            st.info(t("maps.zoom_to_pick", name=st.session_state[_ZOOM_HINT], zoom=tileset.parcel_zoom),
+                    icon=":material/zoom_in:")
         feature = st.session_state.get("_landuse_feature")
         if feature:
             _render_feature_detail(*feature)

@@ -17,6 +17,7 @@ from dashboard.context import data_as_of
 from dashboard.export import ExportMeta, to_csv_bytes, to_xlsx_bytes
 from dashboard.indicators import registry
 from dashboard.policy import load_profile
+from dashboard.views.tables import number_display
 
 #: Status colours of KPI cards (policy line met / missed / no line).
 STATUS_ICONS = {"ok": ":material/check_circle:", "warn": ":material/warning:", "none": ":material/info:"}
@@ -82,6 +83,17 @@ def table(frame: pd.DataFrame, name: str, datasets: tuple[str, ...], key: str, f
           **dataframe_kwargs) -> None:
     """A table on the page with its Excel/CSV downloads."""
     st.dataframe(frame, hide_index=True, width="stretch", key=key, **dataframe_kwargs)
+    table_downloads(frame, name, datasets, key, filters)
+
+
+def number_table(frame: pd.DataFrame, name: str, datasets: tuple[str, ...], key: str, filters: dict | None = None,
+                 whole=lambda column: False, **dataframe_kwargs) -> None:
+    """:func:`table` with numbers formatted for reading (thousands separators, two decimals or whole where
+    ``whole(column)``, "—" where undefined); the downloads keep the raw numbers."""
+    shown, formats = number_display(frame, whole)
+    config = {col: st.column_config.TextColumn(alignment="right") if fmt == "text"
+              else st.column_config.NumberColumn(format=fmt) for col, fmt in formats.items()}
+    st.dataframe(shown, hide_index=True, width="stretch", key=key, column_config=config, **dataframe_kwargs)
     table_downloads(frame, name, datasets, key, filters)
 
 

@@ -236,8 +236,9 @@ def _render_park_comparison(county: str | None, profile_id: str, lang: str) -> N
     )
 
 
-def render_parks_explorer(county: str | None) -> None:
-    """The whole 园区与亩均 page body below the header."""
+def render_parks_explorer(county: str | None) -> list[str] | None:
+    """The map, its legend and card, and the park comparison; returns the park chosen on the map (``[park_id]``)
+    or ``None`` for all parks of the region, so the panels below follow the map."""
     lang = current_lang()
     profile_id = current_profile()  # the sidebar's 政策口径: benchmarks, weights and bands
     profile = load_profile(profile_id)
@@ -245,12 +246,12 @@ def render_parks_explorer(county: str | None) -> None:
     parcels = load_dataset("park_parcels")
     if parks is None or parcels is None:
         st.info(t("parks_map.no_parcels"))
-        return
+        return None
     parks_here = parks if county is None else parks[parks["county_code"].astype(str) == county]
     if parks_here.empty:
         st.info(t("parks_map.no_parks"))
         _render_park_comparison(county, profile_id, lang)
-        return
+        return None
 
     colour_by, scheme, k, park = _controls(lang, parks_here)
     metrics = indicator_table("per_mu_enterprise", profile_id)
@@ -300,3 +301,4 @@ def render_parks_explorer(county: str | None) -> None:
             st.subheader(t("parks_map.card.title"))
             st.caption(t("parks_map.card.empty"))
     _render_park_comparison(county, profile_id, lang)
+    return None if park == ALL_PARKS else [park]

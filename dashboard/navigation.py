@@ -32,7 +32,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/landuse.py", "page.landuse", "map", "section.landuse", "landuse",
              ("regions", "landuse", "control_lines")),
     PageSpec("pages/parks.py", "page.parks", "factory", "section.parks", "parks",
-             ("parks", "park_parcels")),
+             ("parks", "park_parcels", "control_lines", "regions")),
     PageSpec("pages/arable.py", "page.arable", "agriculture", "section.arable", "arable",
              ("arable_ledger", "indicator_trades", "plan_quotas", "projects")),
     PageSpec("pages/stock_land.py", "page.stock_land", "hourglass_empty", "section.stock_land", "stock_land",

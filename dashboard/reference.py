@@ -1,7 +1,9 @@
-"""Reference tables kept as data under ``data/reference/`` (not uploads): the 三调 class table and its colours."""
+"""Reference tables kept as data under ``data/reference/`` (not uploads): the 三调 class table and its colours, and the
+published 玉溪 figures the indicators must reproduce."""
 
 from __future__ import annotations
 
+import tomllib
 from functools import cache
 from pathlib import Path
 
@@ -9,6 +11,7 @@ import pandas as pd
 
 REFERENCE_DIR = Path(__file__).resolve().parents[1] / "data" / "reference"
 CLASSES_CSV = REFERENCE_DIR / "landuse_classes.csv"
+PUBLISHED_FIGURES_FILE = REFERENCE_DIR / "yuxi_published_figures.toml"
 #: Colour of parcels whose class code is not in the class table (a neutral grey, never a class colour).
 UNKNOWN_COLOUR = (200, 200, 200)
 
@@ -34,3 +37,14 @@ def class_colours(path: Path = CLASSES_CSV) -> dict[str, tuple[int, int, int]]:
     """The standard 三调 colour of every class code, as RGB."""
     classes = landuse_classes(path)
     return {code: hex_to_rgb(colour) for code, colour in zip(classes["dlbm"], classes["color"], strict=True)}
+
+
+@cache
+def published_figures(path: Path = PUBLISHED_FIGURES_FILE) -> dict:
+    """The published-figure reference file: each figure with its source and the filter that reproduces it from
+    the datasets (the demo generator's targets and the indicator tests' expected values).
+
+    Shared and cached: treat it as read-only.
+    """
+    with open(path, "rb") as fh:
+        return tomllib.load(fh)

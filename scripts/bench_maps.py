@@ -174,7 +174,7 @@ def _write_app(folder: Path, inputs: dict, label: str) -> None:
 
 def prepare_layer(n: int, work: Path, demo, regions, naive_max: int, seed: int, log) -> Layer:
     """Generate the layer, build its tiles into the project app's folder and write both apps."""
-    from dashboard.tiles import build_tileset, landuse_tile_features
+    from dashboard.tiles import build_landuse_tileset
 
     label = _label(n, len(demo))
     start = time.perf_counter()
@@ -184,7 +184,7 @@ def prepare_layer(n: int, work: Path, demo, regions, naive_max: int, seed: int, 
 
     project_dir = work / f"project-{n}"
     start = time.perf_counter()
-    tileset = build_tileset(landuse_tile_features(frame), key=f"bench-{n}-{seed}", root=project_dir / "static" / "tiles")
+    tileset = build_landuse_tileset(frame, key=f"bench-{n}-{seed}", root=project_dir / "static" / "tiles")
     tiles_s = time.perf_counter() - start
     files = list(tileset.folder.glob("*/*/*.pbf"))
     layer = Layer(n, label, generate_s, tiles_s, len(files), sum(f.stat().st_size for f in files) / 1e6)

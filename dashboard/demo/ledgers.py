@@ -55,10 +55,6 @@ Test fixtures inside the data
 
 from __future__ import annotations
 
-import tomllib
-from functools import cache
-from pathlib import Path
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -68,8 +64,7 @@ import shapely.affinity
 from dashboard.demo import DATA_DATE, rng_for
 from dashboard.demo.regions import COUNTY_CODES, YUXI_UNITS
 from dashboard.geo import WGS84, gauss_kruger_crs
-
-PUBLISHED_FIGURES_FILE = Path(__file__).resolve().parents[2] / "data" / "reference" / "yuxi_published_figures.toml"
+from dashboard.reference import published_figures
 
 #: 1 亩 = 10000/15 m².
 M2_PER_MU = 10000.0 / 15.0
@@ -116,24 +111,6 @@ _QUOTA_USED_UP = {"530402", "530403", "530481", "530423"}
 _STOCK_TASK_MISSED_2025 = {"530423", "530424", "530428"}
 
 
-@cache
-def load_published_figures(path: Path = PUBLISHED_FIGURES_FILE) -> dict:
-    """Read the published-figure reference file (targets, sources and the filter for each figure).
-
-    Parameters
-    ----------
-    path
-        The TOML file; defaults to ``data/reference/yuxi_published_figures.toml``.
-
-    Returns
-    -------
-    dict
-        The parsed file.  Treat it as read-only: it is cached.
-    """
-    with open(path, "rb") as fh:
-        return tomllib.load(fh)
-
-
 def build_ledgers(regions: gpd.GeoDataFrame, parks: gpd.GeoDataFrame, seed: int) -> dict[str, pd.DataFrame]:
     """Build every ledger-type demo dataset.
 
@@ -153,7 +130,7 @@ def build_ledgers(regions: gpd.GeoDataFrame, parks: gpd.GeoDataFrame, seed: int)
         ``park_parcels``, ``approvals``, ``supplies``, ``idle_land``, ``arable_ledger``, ``indicator_trades``,
         ``plan_quotas``, ``economy`` and ``projects``, each in the column names of its contract.
     """
-    figures = load_published_figures()
+    figures = published_figures()
     counties = _county_geoms_gk(regions)
     parks_gk = _parks_gk(parks, figures)
     park_parcels = build_park_parcels(parks_gk, figures, rng_for(seed, "park_parcels"))

@@ -18,9 +18,6 @@ same expressions run on DuckDB and on Spark.  The trades table is small and read
 
 from __future__ import annotations
 
-import tomllib
-from pathlib import Path
-
 import ibis
 import numpy as np
 import pandas as pd
@@ -28,6 +25,7 @@ import pandas as pd
 from dashboard.indicators import Context, indicator
 from dashboard.indicators.common import city_code, filter_region, regions_frame, safe_ratio, with_city_row
 from dashboard.policy import Profile
+from dashboard.reference import published_figures
 
 #: Indicator → (ledger column, unit).  The keys are the ``indicator_trades.indicator`` choices.
 INDICATORS = {"cultivated": ("cultivated_mu", "mu"), "paddy": ("paddy_mu", "mu"), "grain": ("grain_kg", "kg")}
@@ -41,7 +39,6 @@ KINDS = ADDING_KINDS + SUBTRACTING_KINDS
 PREFECTURE_OWNER = "pool"
 YUAN_PER_WAN = 10_000.0
 
-PUBLISHED_FIGURES_FILE = Path(__file__).resolve().parents[2] / "data" / "reference" / "yuxi_published_figures.toml"
 #: Half of the last published digit: 0.01 亩, and 0.01 万公斤 = 100 kg (the report quotes grain in 万公斤).
 MATCH_TOLERANCE = {"mu": 0.005, "kg": 50.0, "count": 0.0}
 
@@ -275,12 +272,6 @@ def arable_shortfall_cost(ctx: Context) -> pd.DataFrame:
         min_count=1)
     totals = totals.assign(indicator="total", unit="wan", shortfall=np.nan, unit_price=np.nan, price_unit=None)
     return filter_region(ctx, order_rows(ctx, pd.concat([table, totals[table.columns]], ignore_index=True)))
-
-
-def published_figures(path: Path = PUBLISHED_FIGURES_FILE) -> dict:
-    """The published-figure reference file (figures, filters and sources)."""
-    with open(path, "rb") as fh:
-        return tomllib.load(fh)
 
 
 def published_arable_check(ctx: Context, figures: dict) -> pd.DataFrame:

@@ -75,6 +75,8 @@ METRICS = (
            benchmark="rd_intensity_benchmark", benchmark_scale=100.0),
 )
 METRIC_BY_KEY = {m.key: m for m in METRICS}
+#: Metrics that can carry a grading weight: those with a benchmark (the score uses value ÷ benchmark).
+GRADABLE_METRICS = tuple(m for m in METRICS if m.benchmark)
 
 #: The two published standards a park is flagged against (seed 000: 280 万元/亩 investment, 400 万元/亩 output).
 FLAGGED = {"invest_per_mu": "invest_below_benchmark", "output_per_mu": "output_below_benchmark"}
@@ -293,7 +295,7 @@ def _point_factors(profile: Profile) -> list[tuple[Metric, float, float, float]]
     weights = {"above": profile["grade_weights_above"], "below": profile["grade_weights_below"]}
     cap = float(profile["grade_score_cap"])
     keys = set(weights["above"]) | set(weights["below"])
-    unknown = sorted(keys - {m.key for m in METRICS if m.benchmark})
+    unknown = sorted(keys - {m.key for m in GRADABLE_METRICS})
     if unknown:
         raise ValueError(f"grade weights name metrics without a benchmark: {unknown}")
     totals = {scale: float(sum(w.values())) for scale, w in weights.items()}
@@ -309,7 +311,7 @@ def _point_factors(profile: Profile) -> list[tuple[Metric, float, float, float]]
     ]
 
 
-def _bands(profile: Profile) -> list[tuple[str, float]]:
+def grade_bands(profile: Profile) -> list[tuple[str, float]]:
     """Grades with the upper bound of their cumulative rank share, best grade first."""
     return sorted(((grade, float(bound)) for grade, bound in profile["grade_bands"].items()), key=lambda b: b[1])
 
@@ -347,7 +349,7 @@ def grade_enterprises(metrics: pd.DataFrame, profile: Profile) -> pd.DataFrame:
     out = metrics.assign(**points, score=score).take(order.to_numpy()).reset_index(drop=True)
     out["rank"] = out.groupby("year").cumcount() + 1
     out["rank_share"] = out["rank"] / out.groupby("year")["rank"].transform("size")
-    bands = _bands(profile)
+    bands = grade_bands(profile)
     out["grade"] = np.select(
         [out["rank_share"] <= bound for _, bound in bands[:-1]], [grade for grade, _ in bands[:-1]], bands[-1][0]
     )

@@ -326,15 +326,25 @@ def disposal_rates_quarterly(ctx: Context) -> pd.DataFrame:
         part["idle_disposal_rate_pct"] = 100.0 * safe_ratio(part["idle_disposed_mu"], part["idle_open_mu"])
         floor = floors.get(f"Q{q}")
         part["disposal_floor_pct"] = np.nan if floor is None else 100.0 * float(floor)
-        part["both_below_floor"] = (
-            (part["unsupplied_disposal_rate_pct"] < part["disposal_floor_pct"])
-            & (part["idle_disposal_rate_pct"] < part["disposal_floor_pct"])
-        ).to_numpy()
+        unsupplied_below = part["unsupplied_disposal_rate_pct"] < part["disposal_floor_pct"]
+        idle_below = part["idle_disposal_rate_pct"] < part["disposal_floor_pct"]
+        part["both_below_floor"] = (unsupplied_below & idle_below).to_numpy()
+        part["any_below_floor"] = (unsupplied_below | idle_below).to_numpy()
         parts.append(part)
     frame = pd.concat(parts, ignore_index=True)
     frame["_city"] = frame["level"] != "city"
     frame = frame.sort_values(["_city", "region_code", "quarter"]).drop(columns="_city")
     return filter_region(ctx, frame)
+
+
+#: Names of the project levels a suspension still accepts (``suspension_exempt_levels``), for the rule text.
+EXEMPT_LEVEL_ZH = {"national": "国家", "provincial": "省级", "prefecture": "市级"}
+EXEMPT_LEVEL_EN = {"national": "national", "provincial": "provincial", "prefecture": "prefecture"}
+
+
+def _join_nonempty(first: pd.Series, second: pd.Series, sep: str) -> pd.Series:
+    """Element-wise ``first + sep + second``, leaving out the separator where either part is empty."""
+    return (first + np.where((first != "") & (second != ""), sep, "") + second).astype(str)
 
 
 @indicator("suspension_flags")
@@ -344,7 +354,10 @@ def suspension_flags(ctx: Context) -> pd.DataFrame:
     Formula: ``suspended_supply_rate`` = five-year supply rate < ``supply_rate_min`` (see
     :func:`supply_rate_5y`); ``suspended_disposal`` = in the quarter of ``as_of`` (cumulative to ``as_of``),
     when it has a floor in ``disposal_rate_quarterly_min`` (Q2–Q4), both the 批而未供 and the 闲置 disposal
-    rates are below it (see :func:`disposal_rates_quarterly`); ``suspended`` = either.  Source: seed 000 三、(二).
+    rates are below it — or either, when ``disposal_suspension_both_required`` is false (宁夏, seed 004
+    （十二）) — (see :func:`disposal_rates_quarterly`); ``suspended`` = either sanction.  The rule text names the
+    project levels still accepted (``suspension_exempt_levels``) besides livelihood projects.  Source: seed 000
+    三、(二).
 
     Returns
     -------
@@ -362,35 +375,47 @@ def suspension_flags(ctx: Context) -> pd.DataFrame:
     current = disposal[(disposal["level"] == "county") & (disposal["quarter"] == quarter_of(ctx.as_of))]
     frame = supply.rename(columns={"below_min": "suspended_supply_rate"}).merge(
         current[["region_code", "quarter", "unsupplied_disposal_rate_pct", "idle_disposal_rate_pct",
-                 "disposal_floor_pct", "both_below_floor"]],
+                 "disposal_floor_pct", "both_below_floor", "any_below_floor"]],
         on="region_code",
         how="left",
-    ).rename(columns={"both_below_floor": "suspended_disposal"})
+    )
+    both_required = bool(ctx.profile["disposal_suspension_both_required"])
+    frame["suspended_disposal"] = frame.pop("both_below_floor" if both_required else "any_below_floor")
+    frame = frame.drop(columns=["any_below_floor" if both_required else "both_below_floor"])
     frame["suspended_disposal"] = frame["suspended_disposal"].fillna(False).astype(bool)
     frame["suspended"] = frame["suspended_supply_rate"] | frame["suspended_disposal"]
 
     floor_pct = frame["supply_rate_min_pct"]
-    supply_rule_zh = (f"前{window}年供地率低于" + _texts(floor_pct, _floor_text)
-                      + "，暂停除国家、省级、市级重点项目和民生保障项目外的用地报件受理")
-    supply_rule_en = (f"{window}-year supply rate below " + _texts(floor_pct, _floor_text)
-                      + ": land applications suspended except key and livelihood projects")
+    levels = list(ctx.profile["suspension_exempt_levels"])
+    exempt_zh = "、".join(EXEMPT_LEVEL_ZH.get(level, level) for level in levels)
+    exempt_en = ", ".join(EXEMPT_LEVEL_EN.get(level, level) for level in levels)
+    sanction_zh = f"，暂停除{exempt_zh}重点项目和民生保障项目外的用地报件受理"
+    sanction_en = f": land applications suspended except {exempt_en} key projects and livelihood projects"
+    supply_rule_zh = f"前{window}年供地率低于" + _texts(floor_pct, _floor_text) + sanction_zh
+    supply_rule_en = f"{window}-year supply rate below " + _texts(floor_pct, _floor_text) + sanction_en
     supply_short_zh = "供地率 " + _texts(frame["supply_rate_pct"], _rate_text) + " < " + _texts(floor_pct, _floor_text)
     supply_short_en = "supply rate " + _texts(frame["supply_rate_pct"], _rate_text) + " < " + _texts(floor_pct, _floor_text)
     floor = _texts(frame["disposal_floor_pct"], _floor_text)
     quarter = frame["quarter"].astype("Int64").astype(str)
-    disposal_rule_zh = ("第" + quarter + "季度批而未供和闲置土地处置率两项同时未达到" + floor
-                        + "，暂停除重点项目和民生保障项目外的用地报件受理")
-    disposal_rule_en = ("Q" + quarter + ": disposal rates of unsupplied and idle land both below " + floor
-                        + ": land applications suspended except key and livelihood projects")
-    unsupplied = _texts(frame["unsupplied_disposal_rate_pct"], _rate_text)
-    idle = _texts(frame["idle_disposal_rate_pct"], _rate_text)
-    disposal_short_zh = "批而未供处置率 " + unsupplied + " < " + floor + "，闲置土地处置率 " + idle + " < " + floor
-    disposal_short_en = "unsupplied disposal " + unsupplied + " < " + floor + ", idle disposal " + idle + " < " + floor
+    which_zh, which_en = ("两项同时", "both") if both_required else ("任一项", "either")
+    disposal_rule_zh = "第" + quarter + f"季度批而未供和闲置土地处置率{which_zh}未达到" + floor + sanction_zh
+    disposal_rule_en = "Q" + quarter + f": disposal rate of unsupplied or idle land ({which_en}) below " + floor + sanction_en
+    unsupplied_rate = frame["unsupplied_disposal_rate_pct"]
+    idle_rate = frame["idle_disposal_rate_pct"]
+    unsupplied, idle = _texts(unsupplied_rate, _rate_text), _texts(idle_rate, _rate_text)
+    # the shortfall names the rates that missed the floor (with "either", one may have met it)
+    unsupplied_missed = (unsupplied_rate < frame["disposal_floor_pct"]).to_numpy()
+    idle_missed = (idle_rate < frame["disposal_floor_pct"]).to_numpy()
+    missed_zh = [("批而未供处置率 " + unsupplied + " < " + floor).where(unsupplied_missed, ""),
+                 ("闲置土地处置率 " + idle + " < " + floor).where(idle_missed, "")]
+    missed_en = [("unsupplied disposal " + unsupplied + " < " + floor).where(unsupplied_missed, ""),
+                 ("idle disposal " + idle + " < " + floor).where(idle_missed, "")]
+    disposal_short_zh = _join_nonempty(*missed_zh, sep="，")
+    disposal_short_en = _join_nonempty(*missed_en, sep=", ")
 
     def join(first: pd.Series, second: pd.Series, sep: str) -> pd.Series:
-        a = first.where(frame["suspended_supply_rate"], "")
-        b = second.where(frame["suspended_disposal"], "")
-        return (a + np.where((a != "") & (b != ""), sep, "") + b).astype(str)
+        return _join_nonempty(first.where(frame["suspended_supply_rate"], ""),
+                              second.where(frame["suspended_disposal"], ""), sep=sep)
 
     frame["rule_zh"] = join(supply_rule_zh, disposal_rule_zh, "；")
     frame["rule_en"] = join(supply_rule_en, disposal_rule_en, "; ")

@@ -39,6 +39,7 @@ from dashboard.indicators.pools import (
     pool_positions,
 )
 from dashboard.policy import Profile
+from dashboard.views.tables import number_display
 
 #: The three indicators in display order, and the ledger column of each.
 INDICATOR_ORDER = tuple(INDICATORS)
@@ -127,25 +128,10 @@ def _style(chart: alt.TopLevelMixin, *, fit_width: bool = True) -> alt.TopLevelM
 
 
 def display_table(frame: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, dict[str, str]]:
-    """``frame`` made ready to show: the frame and a number format per float column.
-
-    Float columns get thousands separators and two decimals, columns in 公斤 none (grain capacity is counted in
-    whole 公斤).  A float column with undefined values (no recent occupation, no price, no pipeline figure) is
-    turned into text with "—" there, since a table cell would otherwise read "None".  Returns the display frame
-    and ``{column: printf format}``, with ``"text"`` for the converted columns.  Downloads use the raw frame.
-    """
+    """``frame`` made ready to show (:func:`dashboard.views.tables.number_display`): columns in 公斤 whole (grain
+    capacity is counted in whole 公斤), other float columns with two decimals, "—" where undefined."""
     kg = unit_label("kg", lang)
-    shown, formats = frame.copy(), {}
-    for column in frame.columns:
-        if not pd.api.types.is_float_dtype(frame[column]):
-            continue
-        whole = f"（{kg}）" in str(column) or f"({kg})" in str(column)
-        if frame[column].isna().any():
-            shown[column] = ["—" if pd.isna(v) else (f"{v:,.0f}" if whole else f"{v:,.2f}") for v in frame[column]]
-            formats[column] = "text"
-        else:
-            formats[column] = "%,.0f" if whole else "%,.2f"
-    return shown, formats
+    return number_display(frame, whole=lambda column: f"（{kg}）" in column or f"({kg})" in column)
 
 
 # ----------------------------------------------------------------------------------------------------------

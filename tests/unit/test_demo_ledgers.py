@@ -17,8 +17,9 @@ from dashboard.demo import DATA_DATE, SEED, ledgers
 from dashboard.demo.regions import COUNTY_CODES, build_regions
 from dashboard.geo import gauss_kruger_crs
 from dashboard.io import conform
+from dashboard.reference import published_figures
 
-FIGURES = ledgers.load_published_figures()
+FIGURES = published_figures()
 DATASETS = (
     "park_parcels", "approvals", "supplies", "idle_land", "arable_ledger", "indicator_trades", "plan_quotas",
     "economy", "projects",

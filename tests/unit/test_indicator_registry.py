@@ -84,8 +84,6 @@ UNUSED_PARAMS = {
     "admin_floor_share_max_densified_stock": None,  # per_mu.standard_land_checks (合肥 30% on densified stock land)
     "standard_land_share_target": None,  # per_mu / stock_land: share of new industrial supply as 标准地
     "standard_land_target_year": None,
-    "disposal_suspension_both_required": None,  # stock_land.suspension_flags (宁夏: either rate below → suspend)
-    "suspension_exempt_levels": None,  # stock_land / projects: key projects still accepted while suspended
     "quota_deduction_bottom_ranks": None,  # evaluation: 宁夏 bottom three lose 20% of new quota
     "quota_deduction_share": None,
 }

@@ -13,10 +13,11 @@ import pytest
 from dashboard.engine import Engine
 from dashboard.indicators import FUNCTIONS, Context, arable, compute, load_modules, registry
 from dashboard.policy import load_profile
+from dashboard.reference import published_figures
 
 AS_OF = date(2026, 9, 30)
 PROFILE = load_profile()
-FIGURES = arable.published_figures()
+FIGURES = published_figures()
 FLOWS = ["filed", "occupied", "bought", "sold", "debt_repaid", "pooled_in", "pooled_out", "balance", "shortfall"]
 
 load_modules()

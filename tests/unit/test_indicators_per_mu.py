@@ -16,15 +16,15 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dashboard.demo import ledgers
 from dashboard.demo.ledgers import FORMULA_ENTERPRISE_NAME, XSS_ENTERPRISE_NAME
 from dashboard.geo import gauss_kruger_crs
 from dashboard.indicators import FUNCTIONS, Context, compute, load_modules, registry
 from dashboard.indicators.common import M2_PER_MU
 from dashboard.indicators.per_mu import METRICS, grade_enterprises, park_ubg_areas, per_mu_year
 from dashboard.policy import load_profile
+from dashboard.reference import published_figures
 
-FIGURES = ledgers.load_published_figures()
+FIGURES = published_figures()
 AS_OF = date.fromisoformat(FIGURES["meta"]["data_date"])
 CITY = FIGURES["meta"]["city_code"]
 PROFILE = load_profile()
@@ -323,9 +323,9 @@ def test_unbuilt_parcel_floor_share_is_unknown(ctx):
 # ----------------------------------------------------------------------------------------------------------
 # Parks inside the urban development boundary (seed 000: 8496.88 ÷ 18947.08 ha = 44.85%)
 
-UBG_PUBLISHED_INSIDE_HA = 8496.88
-UBG_PUBLISHED_TOTAL_HA = 18947.08
-UBG_PUBLISHED_PCT = 44.85
+UBG_PUBLISHED_INSIDE_HA = FIGURES["parks_ubg"]["in_ubg_ha"]
+UBG_PUBLISHED_TOTAL_HA = FIGURES["parks_ubg"]["area_ha"]
+UBG_PUBLISHED_PCT = FIGURES["parks_ubg"]["ubg_share_pct"]
 
 
 def test_published_pair_as_geometry():

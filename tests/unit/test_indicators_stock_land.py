@@ -23,8 +23,9 @@ from dashboard.engine import Engine
 from dashboard.indicators import FUNCTIONS, Context, compute, load_modules, registry
 from dashboard.indicators.stock_land import AGE_BANDS, quarter_ends
 from dashboard.policy import load_profile
+from dashboard.reference import published_figures
 
-FIGURES = ledgers.load_published_figures()
+FIGURES = published_figures()
 AS_OF = date.fromisoformat(FIGURES["meta"]["data_date"])
 CITY = FIGURES["meta"]["city_code"]
 PROFILE = load_profile()
@@ -361,6 +362,31 @@ def test_hand_made_disposal_rates_and_suspension(tmp_path):
     assert cases.loc["X3", "overdue_days"] == 29 and cases.loc["X3", "overdue"]
     assert cases.loc["X2", "disposed"] and cases.loc["X2", "overdue_days"] == 0
     assert cases.loc["X1", "overdue_days"] == 0  # deadline 2027-01-01 not reached
+
+
+def test_either_rate_suspends_under_the_ningxia_rule(tmp_path):
+    """530403 disposes of all its idle land (100%) but supplies none of its old approvals (0% < 7% in Q3): the
+    Yuxi rule (seed 000: both rates) does not suspend it, Ningxia's (seed 004 （十二）: either rate) does, and
+    its rule text keeps only national and autonomous-region (provincial) key projects exempt."""
+    engine = small_engine(
+        tmp_path,
+        approvals=[("A2", "530403", "2025-03-01", 100.0)],
+        supplies=[],
+        idle=[("X4", "530403", 30.0, "2025-01-01", "disposed", "2026-04-15", None)],
+    )
+    as_of = date(2026, 9, 30)
+    yuxi = compute("suspension_flags", Context(engine=engine, profile=PROFILE, as_of=as_of)).set_index("region_code")
+    assert not yuxi.loc["530403", "suspended_disposal"]
+    ningxia = load_profile("ningxia")
+    assert ningxia["disposal_suspension_both_required"] is False
+    flags = compute("suspension_flags", Context(engine=engine, profile=ningxia, as_of=as_of)).set_index("region_code")
+    county = flags.loc["530403"]
+    assert county["suspended_disposal"] and county["suspended"]
+    assert "任一项未达到7%" in county["rule_zh"] and "暂停除国家、省级重点项目和民生保障项目外" in county["rule_zh"]
+    assert "市级" not in county["rule_zh"] and "(either)" in county["rule_en"]
+    # the idle rate met the floor: only the unsupplied one is named (after the supply-rate shortfall, 0% < 40%)
+    assert county["shortfall_zh"].endswith("；批而未供处置率 0.0% < 7%") and "闲置" not in county["shortfall_zh"]
+    assert "国家、省级、市级重点项目" in yuxi.loc["530403", "rule_zh"]  # suspended by its supply rate
 
 
 def test_idle_cases_identified_after_the_data_date_are_left_out(tmp_path):

@@ -96,3 +96,58 @@ def test_failed_build_leaves_no_tileset(parcels, tmp_path, monkeypatch):
         tiles.build_tileset(tiles.landuse_tile_features(parcels), key="bad", root=tmp_path)
     assert tiles.load_tileset("bad", root=tmp_path) is None
     assert not list(tmp_path.glob(".tmp-*"))
+
+
+def _grid(n: int, size: float = 0.002, x0: float = 102.5, y0: float = 24.3) -> gpd.GeoDataFrame:
+    """``n × n`` abutting square parcels (a coverage), alternating 水田 / 旱地, two counties (left / right half)."""
+    cells, ids, codes, counties = [], [], [], []
+    for i in range(n):
+        for j in range(n):
+            x, y = x0 + i * size, y0 + j * size
+            cells.append(Polygon([(x, y), (x + size, y), (x + size, y + size), (x, y + size)]))
+            ids.append(f"P{i}-{j}")
+            codes.append("0101" if (i + j) % 2 else "0103")
+            counties.append("530402" if i < n // 2 else "530403")
+    return gpd.GeoDataFrame({"parcel_id": ids, "county_code": counties, "dlbm": codes}, geometry=cells,
+                            crs="EPSG:4326")
+
+
+def test_overview_dissolves_by_county_and_class_without_losing_area():
+    frame = _grid(6)
+    features = tiles.landuse_tile_features(frame)
+    overview = tiles.overview_features(features, frame["county_code"])
+    assert len(overview) == 4  # 2 counties × 2 classes
+    assert set(overview["id"]) == {""}  # not parcels: nothing to open on a click
+    assert overview.geometry.area.sum() == pytest.approx(frame.geometry.area.sum(), rel=1e-9)
+    paddy = overview[overview["dlbm"] == "0101"]
+    assert set(paddy["name"]) == {"水田（0101）"} and tuple(paddy[["r", "g", "b"]].iloc[0]) == class_colours()["0101"]
+
+
+def test_overview_falls_back_when_parcels_are_not_noded():
+    frame = _grid(2)
+    frame.loc[0, "geometry"] = frame.geometry.iloc[0].buffer(0.0005)  # overlaps its neighbours
+    frame["dlbm"] = "0101"
+    overview = tiles.overview_features(tiles.landuse_tile_features(frame), frame["county_code"])
+    assert len(overview) == 2 and overview.geometry.is_valid.all()
+
+
+def test_parcel_zoom_grows_with_density():
+    city = (102.0, 23.5, 103.0, 24.5)  # ~100 km square
+    assert tiles.parcel_min_zoom(city, 50_000) == tiles.PARCEL_ZOOM_FLOOR
+    assert tiles.parcel_min_zoom(city, 500_000) > tiles.parcel_min_zoom(city, 50_000)
+    assert tiles.parcel_min_zoom(city, 10**9) == tiles.MAX_ZOOM
+
+
+def test_low_zooms_hold_the_overview_and_high_zooms_the_parcels(tmp_path, monkeypatch):
+    monkeypatch.setattr(tiles, "PARCELS_PER_TILE", 1)  # force a parcel zoom above the floor on a tiny layer
+    frame = _grid(4)
+    tileset = tiles.build_landuse_tileset(frame, key="ov", root=tmp_path)
+    assert tiles.MIN_ZOOM < tileset.parcel_zoom <= tiles.MAX_ZOOM
+    assert tiles.load_tileset("ov", root=tmp_path).parcel_zoom == tileset.parcel_zoom  # kept in the metadata
+    low = tileset.parcel_zoom - 1
+    pbf = min(tileset.folder.glob(f"{low}/*/*.pbf"))
+    low_ids = {f["properties"]["id"] for f in _decode(tileset.folder, low, pbf.parent.name, pbf.stem)}
+    assert low_ids == {""}
+    pbf = min(tileset.folder.glob(f"{tiles.MAX_ZOOM}/*/*.pbf"))
+    high_ids = {f["properties"]["id"] for f in _decode(tileset.folder, tiles.MAX_ZOOM, pbf.parent.name, pbf.stem)}
+    assert high_ids and "" not in high_ids
