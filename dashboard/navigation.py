@@ -40,7 +40,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/evaluation.py", "page.evaluation", "trending_up", "section.evaluation", "evaluation",
              ("economy", "supplies", "landuse", "regions")),
     PageSpec("pages/projects.py", "page.projects", "checklist", "section.projects", "projects",
-             ("projects",)),
+             ("projects", "regions", "approvals", "supplies", "park_parcels", "parks", "idle_land", "arable_ledger")),
     PageSpec("pages/site_check.py", "page.site_check", "pin_drop", "section.projects", "site_check",
              ("control_lines", "landuse")),
     PageSpec("pages/data_manager.py", "page.data_manager", "database", "section.data", "data_manager",

@@ -416,14 +416,18 @@ def new_version_id(now: datetime | None = None) -> str:
 
 
 def _append_audit_locked(root: Path, event: Mapping) -> None:
-    """Append one event line; the caller holds the store lock.
+    """Append one event line to ``<root>/audit.jsonl``; the caller holds the store lock."""
+    _append_jsonl_locked(root / AUDIT_FILE, event)
+
+
+def _append_jsonl_locked(path: Path, record: Mapping) -> None:
+    """Append one JSON line to ``path``; the caller holds the store lock.
 
     One ``write()`` on an ``O_APPEND`` descriptor puts the whole line at the end of the file; the lock keeps
     even a short write from interleaving with another writer's line.  If a previous writer died mid-line, a
     newline is written first so the torn fragment stays one unparseable line instead of corrupting this one.
     """
-    path = root / AUDIT_FILE
-    line = (json.dumps(dict(event), ensure_ascii=False, sort_keys=True, default=str) + "\n").encode("utf-8")
+    line = (json.dumps(dict(record), ensure_ascii=False, sort_keys=True, default=str) + "\n").encode("utf-8")
     created = not path.exists()
     fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
     try:
@@ -437,7 +441,20 @@ def _append_audit_locked(root: Path, event: Mapping) -> None:
     finally:
         os.close(fd)
     if created:
-        _fsync_dir(root)
+        _fsync_dir(path.parent)
+
+
+def append_jsonl(path: Path, record: Mapping, root: Path | None = None) -> None:
+    """Append ``record`` as one JSON line to ``path`` under the store's lock (``root``: the store folder).
+
+    The same crash-safe append as the audit log (``O_APPEND``, one ``write()``, ``fsync``; a line torn by a
+    crash stays one unparseable line that :func:`read_jsonl` skips), for other append-only logs kept next to
+    the store, such as the key-project issue loop (:mod:`dashboard.issue_loop`).
+    """
+    root = store_dir() if root is None else Path(root)
+    with _store_lock(root):
+        _ensure_dir(Path(path).parent)
+        _append_jsonl_locked(Path(path), record)
 
 
 def _audit_event(event: str, *, user: str, dataset: str, **fields) -> dict:
@@ -459,7 +476,12 @@ def _audit_event(event: str, *, user: str, dataset: str, **fields) -> dict:
 
 def _read_events(root: Path) -> list[dict]:
     """Every parseable line of ``<root>/audit.jsonl``, oldest first (a line torn by a crash is skipped)."""
-    path = root / AUDIT_FILE
+    return read_jsonl(root / AUDIT_FILE)
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    """Every parseable line of a JSON-lines log, oldest first (a line torn by a crash is skipped)."""
+    path = Path(path)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:

@@ -1,9 +1,11 @@
-"""Page: projects — header with data date and source, the region map, and the status of the page's data."""
+"""Page: 项目清单 — key projects by stage with their deadlines in Chinese working days (overdue replies and
+deemed consent shown), the issue loop 收集 → 会商 → 解决 recorded per project, and the records linked to a
+project across mechanisms (approval → supply → enterprise and grade → arable indicators → idle land)."""
 
 import streamlit as st
 
-from components.frame import render_dataset_status, render_page_header, selected_county
-from components.maps import render_region_map
+from components.frame import render_page_header, selected_county
+from components.projects_panel import render_projects_panel
 from components.state import t
 from dashboard.navigation import page_spec
 
@@ -11,6 +13,4 @@ SPEC = page_spec("projects")
 
 render_page_header(SPEC.title_key, SPEC.datasets)
 st.markdown(t("intro.projects"))
-render_region_map(selected_county(), key="projects_map")
-st.subheader(t("status.heading"))
-render_dataset_status(SPEC.datasets, key="projects_status")
+render_projects_panel(selected_county())

@@ -138,7 +138,7 @@ def build_ledgers(regions: gpd.GeoDataFrame, parks: gpd.GeoDataFrame, seed: int)
     supplies = build_supplies(approvals, figures, rng_for(seed, "supplies"))
     approvals = approvals.drop(columns="supplied_target_mu")
     idle = build_idle_land(park_parcels, approvals, approval_geoms, supplies, counties, rng_for(seed, "idle_land"))
-    return {
+    out = {
         "park_parcels": park_parcels,
         "approvals": approvals,
         "supplies": supplies,
@@ -149,6 +149,11 @@ def build_ledgers(regions: gpd.GeoDataFrame, parks: gpd.GeoDataFrame, seed: int)
         "economy": build_economy(supplies, approvals, rng_for(seed, "economy")),
         "projects": build_projects(rng_for(seed, "projects")),
     }
+    # Links drawn from their own stream, after everything else: no other dataset's draws move.
+    out["projects"], out["arable_ledger"] = link_projects(
+        out["projects"], approvals, supplies, idle, out["arable_ledger"], figures["arable"]["key_project_marker"],
+        rng_for(seed, "project_links"))
+    return out
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -1651,3 +1656,91 @@ def build_projects(rng: np.random.Generator) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+#: Industries whose land is approved site by site (单独选址) rather than in an urban batch.
+_SINGLE_SITE_INDUSTRIES = {"交通", "水利", "能源"}
+#: Stages at which a project has its land approved and so carries a 批准文号.
+_APPROVED_STAGES = ("approval", "supply", "started")
+#: Recent ledger entries (outside every published filter) that may be renamed after a listed project.
+_LEDGER_LINK_FROM = pd.Timestamp("2023-01-01")
+
+
+def link_projects(projects: pd.DataFrame, approvals: pd.DataFrame, supplies: pd.DataFrame, idle: pd.DataFrame,
+                  ledger: pd.DataFrame, marker: str, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Give projects at the approval, supply and started stages a 批准文号 of their county, and name some recent
+    arable-ledger occupations after them, so the chain 项目 → 批 → 供 → 用 → 耕地指标 → 闲置 has records.
+
+    * ``approval``-stage projects take one of the county's three approvals with the largest unsupplied share
+      (approved, not yet supplied), among those dated on or after the stage date where there are any;
+      ``supply`` and ``started`` projects one of the three latest approvals with supplies, of the approval kind
+      their industry uses (单独选址 for transport, water and energy, batches otherwise) and dated on or before
+      the stage date, each where the county has one; a ``supply``-stage project (land supplied, works not
+      started: the idle-land risk) first takes an approval whose supplies carry an idle case where there is one.
+      No approval serves two projects.
+    * Each linked project occupying cultivated land gets the county's unclaimed key-project occupation entry
+      (``kind == "occupied"``, name containing ``marker``) from 2023 on that lies closest to its approval date,
+      renamed to the project's name.  Amounts and dates stay: every published 2019–2022 figure is unchanged.
+
+    Parameters
+    ----------
+    projects, approvals, supplies, idle, ledger
+        The built ``projects``, ``approvals``, ``supplies``, ``idle_land`` and ``arable_ledger`` frames.
+    marker
+        The key-project marker of ledger names (``（重点项目）``'s text).
+    rng
+        The ``project_links`` stream.
+
+    Returns
+    -------
+    tuple of DataFrame
+        ``projects`` with an ``approval_id`` column (empty before the approval stage) and the ledger.
+    """
+    projects = projects.copy()
+    ledger = ledger.copy()
+    supplied = supplies.groupby("approval_id")["area_mu"].sum()
+    ap = approvals.assign(supplied_mu=approvals["approval_id"].map(supplied).fillna(0.0))
+    ap["unsupplied_share"] = 1.0 - ap["supplied_mu"] / ap["approved_area_mu"]
+    ap["idle"] = ap["approval_id"].isin(supplies.loc[supplies["supply_id"].isin(idle["supply_id"]), "approval_id"])
+    used: set[str] = set()
+    claimed: set[int] = set()
+    links: list[str | None] = []
+    for row in projects.itertuples(index=False):
+        if row.stage not in _APPROVED_STAGES:
+            links.append(None)
+            continue
+        cands = ap[(ap["county_code"] == row.county_code) & ~ap["approval_id"].isin(used)]
+        if row.stage == "approval":
+            after = cands[cands["approval_date"] >= row.stage_date]
+            cands = after if len(after) else cands
+            cands = cands.sort_values(["unsupplied_share", "approval_id"], ascending=[False, True]).head(3)
+        else:
+            cands = cands[cands["supplied_mu"] > 0]
+            kind = "single_site" if row.industry in _SINGLE_SITE_INDUSTRIES else "batch"
+            rules = [lambda f, kind=kind: f["kind"] == kind,
+                     lambda f, day=row.stage_date: f["approval_date"] <= day]
+            if row.stage == "supply":
+                rules.insert(0, lambda f: f["idle"])
+            for keep in rules:
+                narrower = cands[keep(cands)]
+                cands = narrower if len(narrower) else cands
+            cands = cands.sort_values(["approval_date", "approval_id"], ascending=[False, True]).head(3)
+        if cands.empty:
+            links.append(None)
+            continue
+        chosen = cands.iloc[int(rng.integers(len(cands)))]
+        used.add(chosen["approval_id"])
+        links.append(chosen["approval_id"])
+        if row.cultivated_mu <= 0:
+            continue
+        pool = ledger[(ledger["kind"] == "occupied") & (ledger["county_code"] == row.county_code)
+                      & (ledger["date"] >= _LEDGER_LINK_FROM) & ledger["project_name"].str.contains(marker, regex=False)
+                      & ~ledger.index.isin(list(claimed))]
+        if pool.empty:
+            continue
+        gap = (pool["date"] - chosen["approval_date"]).abs()
+        entry = gap.sort_values(kind="stable").index[0]
+        claimed.add(entry)
+        ledger.loc[entry, "project_name"] = row.name
+    projects["approval_id"] = links
+    return projects, ledger

@@ -3,8 +3,6 @@ park's map and the enterprise card, in Chinese and English, data shown as text."
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -12,21 +10,14 @@ from components.parks_map import CLASSES_KEY, COLOUR_KEY, PARK_KEY, SCHEME_KEY
 from dashboard.demo.ledgers import XSS_ENTERPRISE_NAME
 from dashboard.i18n import t
 from dashboard.navigation import page_spec
+from tests.app.helpers import open_app_page
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
 SPEC = page_spec("parks")
 XSS_PARCEL = "530402003001GB00006"  # the demo enterprise named <img src=x onerror=alert(1)>…
 
 
 def open_parks(query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    for key, value in (query or {}).items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page(SPEC.file)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_app_page(SPEC.file, query)
 
 
 def html_text(at: AppTest) -> str:
