@@ -12,6 +12,7 @@ import html
 import pandas as pd
 import streamlit as st
 
+from components import panels
 from components.frame import region_name
 from components.loaders import indicator_table, load_dataset, load_display_regions
 from components.maps import configured_basemap, picked_feature
@@ -20,7 +21,7 @@ from dashboard import i18n, maps
 from dashboard import parks_map as pm
 from dashboard.basemap import basemap_style_url, display_datum
 from dashboard.indicators import registry
-from dashboard.indicators.per_mu import METRIC_BY_KEY, METRICS
+from dashboard.indicators.per_mu import METRIC_BY_KEY, METRICS, benchmark_value
 from dashboard.legend import legend_html
 from dashboard.policy import load_profile
 
@@ -198,6 +199,8 @@ def _render_card(parcel: str, metrics, grades, profile, lang: str) -> None:
 
 
 def _render_park_comparison(county: str | None, profile_id: str, lang: str) -> None:
+    """Each park against the two published standards (280 / 400 万元/亩 in Yuxi) and, as multiples of the
+    benchmark, the profile's other per-mu benchmarks; with Excel/CSV downloads."""
     profile = load_profile(profile_id)
     st.subheader(t("parks_map.parks.heading"))
     table = pm.park_comparison(indicator_table("per_mu_park", profile_id), profile, county)
@@ -224,16 +227,14 @@ def _render_park_comparison(county: str | None, profile_id: str, lang: str) -> N
         columns["output"]: table["output_per_mu_wan"],
         columns["output_check"]: check(table["output_below_benchmark"], output),
     })
-    number = st.column_config.NumberColumn
-    st.dataframe(
-        display, hide_index=True, width="stretch", key="parks_comparison",
-        column_config={
-            columns["enterprises"]: number(format="%d"),
-            columns["area"]: number(format="%.2f"),
-            columns["invest"]: number(format="%.1f"),
-            columns["output"]: number(format="%.1f"),
-        },
-    )
+    for key in pm.OTHER_PARK_BENCHMARKS:
+        metric = METRIC_BY_KEY[key]
+        display[pm.metric_label(key, lang)] = table[metric.column].to_numpy(dtype=float)
+        display[t("parks_map.parks.ratio", metric=pm.metric_label(key, lang, with_unit=False),
+                  bench=pm.format_value(benchmark_value(metric, profile), pm.unit_label(metric, lang)))] = \
+            table[f"{key}_to_benchmark"].to_numpy(dtype=float)
+    panels.number_table(display, t("parks_map.parks.heading"), ("parks", "park_parcels"), key="parks_comparison",
+                        filters={t("parks_map.parks.county"): region_name(county) if county else "—"})
 
 
 def render_parks_explorer(county: str | None) -> list[str] | None:

@@ -523,18 +523,25 @@ def card_table(card: EnterpriseCard, lang: str = "zh") -> pd.DataFrame:
 # Parks against the two published standards
 
 
+#: Per-mu metrics the park comparison shows against the profile's benchmarks besides the two published standards.
+OTHER_PARK_BENCHMARKS = ("tax_per_mu", "value_added_per_mu")
+
+
 def park_comparison(per_mu_park: pd.DataFrame, profile: Profile, county: str | None = None) -> pd.DataFrame:
     """Each park's investment and output intensity against the profile's standards (280 / 400 万元/亩 in Yuxi).
 
     Returns ``park_id, park_name, region_code, region_name, year, enterprises_count, area_mu,
     invest_per_mu_wan, invest_benchmark, invest_below_benchmark, output_per_mu_wan, output_benchmark,
-    output_below_benchmark`` for the parks of ``county`` (every park when ``None``), by park id.
+    output_below_benchmark`` and, for the profile's other per-mu benchmarks (:data:`OTHER_PARK_BENCHMARKS`),
+    each metric column and its ``<key>_to_benchmark`` ratio, for the parks of ``county`` (every park when
+    ``None``), by park id.
     """
     frame = pd.DataFrame(per_mu_park)
     if county is not None:
         frame = frame[frame["region_code"].astype(str) == str(county)]
     columns = ["park_id", "park_name", "region_code", "region_name", "year", "enterprises_count", "area_mu",
-               "invest_per_mu_wan", "invest_below_benchmark", "output_per_mu_wan", "output_below_benchmark"]
+               "invest_per_mu_wan", "invest_below_benchmark", "output_per_mu_wan", "output_below_benchmark",
+               *[c for key in OTHER_PARK_BENCHMARKS for c in (METRIC_BY_KEY[key].column, f"{key}_to_benchmark")]]
     out = frame[columns].sort_values("park_id").reset_index(drop=True)
     out.insert(out.columns.get_loc("invest_below_benchmark"), "invest_benchmark",
                benchmark_value(METRIC_BY_KEY["invest_per_mu"], profile))

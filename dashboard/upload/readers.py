@@ -1,7 +1,7 @@
 """Read one uploaded file — whatever the official sent — into an all-text frame with everything we noticed.
 
 :func:`read_upload` is the one entry point: it checks the size, detects the kind by content, refuses unsafe
-archives, reads CSV / XLSX / Parquet / GeoJSON / GeoPackage / zipped shapefiles, runs the CRS doctor (geometry
+archives, reads CSV / XLSX / Parquet / GeoJSON / GeoPackage / zipped shapefiles / KML, runs the CRS doctor (geometry
 ends up in EPSG:4326) and the geometry doctor, and looks for garbled text.  Every attribute cell comes back as
 text (``string`` dtype): typing is the validator's job, and codes such as ``0012`` keep their zeros.  Nothing
 is written outside a private temp dir that is removed before it returns.
@@ -67,7 +67,7 @@ class Upload:
         The name the user gave, verbatim: metadata only, never used as a path (and not HTML-escaped: that is
         the UI's job).
     kind
-        Detected kind: ``csv``, ``xlsx``, ``parquet``, ``geojson``, ``gpkg`` or ``shapefile_zip``.
+        Detected kind: ``csv``, ``xlsx``, ``parquet``, ``geojson``, ``gpkg``, ``shapefile_zip`` or ``kml``.
     size_bytes
         Size of the upload.
     row_numbers
@@ -462,6 +462,31 @@ def _read_geojson(path: Path, opts: dict, limits: Limits, workdir: Path) -> _Rea
     return _Read(_as_text(frame), list(range(1, len(frame) + 1)))
 
 
+def _read_kml(path: Path, opts: dict, limits: Limits, workdir: Path) -> _Read:
+    """KML (Google Earth, 奥维): placemark geometries, always WGS84 longitude-latitude by the KML standard.
+
+    A DTD or entity declaration has no place in a KML exported by a mapping tool and carries XXE / billion-laughs
+    attacks, so such a file is refused before GDAL's XML parser sees it.
+    """
+    keep = max(len(m) for m in _XML_FORBIDDEN)
+    tail = b""
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1024 * 1024):
+            window = tail + chunk
+            if any(marker in window for marker in _XML_FORBIDDEN):
+                raise UserError("error.upload.unsafe_kml")
+            tail = window[-keep:]
+    local = _link(path, workdir, "upload.kml")
+    try:
+        layers = [str(name) for name, _ in pyogrio.list_layers(local)]
+    except Exception as exc:  # GDAL errors come in many classes; the log keeps the detail
+        log.warning("kml unreadable: %r", exc)
+        raise UserError("error.upload.unreadable") from exc
+    layer, warnings = _choose_layer(layers, opts["layer"])
+    frame = _gdal_read(local, layer=layer)
+    return _Read(_as_text(frame), list(range(1, len(frame) + 1)), warnings, {"layer": layer, "layers": tuple(layers)})
+
+
 def _choose_layer(layers: list[str], layer) -> tuple[str, list[tuple[str, dict]]]:
     if not layers:
         raise UserError("error.upload.no_layers")
@@ -581,6 +606,7 @@ _READERS = {
     "geojson": _read_geojson,
     "gpkg": _read_gpkg,
     "shapefile_zip": _read_shapefile_zip,
+    "kml": _read_kml,
 }
 
 

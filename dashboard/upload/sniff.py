@@ -17,7 +17,7 @@ from dashboard.upload.archive import open_zip
 from dashboard.upload.limits import DEFAULT_LIMITS, Limits
 
 #: Kinds we read.
-READABLE_KINDS = frozenset({"csv", "xlsx", "shapefile_zip", "parquet", "geojson", "gpkg"})
+READABLE_KINDS = frozenset({"csv", "xlsx", "shapefile_zip", "parquet", "geojson", "gpkg", "kml"})
 
 #: Language-neutral format names used in messages (they are the same in Chinese and English UIs).
 KIND_LABELS = {
@@ -29,6 +29,7 @@ KIND_LABELS = {
     "geojson": "GeoJSON",
     "json": "JSON",
     "gpkg": "GeoPackage",
+    "kml": "KML",
     "sqlite": "SQLite",
     "shp": "Shapefile (.shp)",
     "xls": "Excel 97-2003 (XLS)",
@@ -58,6 +59,7 @@ EXTENSION_KINDS = {
     ".json": {"geojson", "json"},
     ".gpkg": {"gpkg", "sqlite"},
     ".shp": {"shp"},
+    ".kml": {"kml"},
     ".xls": {"xls"},
     ".png": {"png"},
     ".jpg": {"jpeg"},
@@ -144,6 +146,8 @@ def sniff_bytes(head: bytes) -> str:
     lowered = stripped[:512].lower()
     if lowered.startswith((b"<!doctype html", b"<html", b"<table", b"<meta")):
         return "html"  # what many government systems export as ".xls"
+    if lowered.startswith(b"<kml") or (lowered.startswith(b"<?xml") and b"<kml" in body[:4096].lower()):
+        return "kml"  # Google Earth / 奥维 footprints: KML's root element follows the XML declaration
     if lowered.startswith(b"<?xml"):
         return "xml"
     if stripped.startswith((b"{", b"[")):
