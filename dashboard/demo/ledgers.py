@@ -47,6 +47,12 @@ Disposal-rate design (批而未供 and 闲置, 2026, cumulative by quarter)
     of either in 2026 (both rates 0 → suspended from Q2); every other county is above 5% by Q2 and 10% by Q3.
     元江县 (530428) has a five-year supply rate below 40% (the other suspension rule).
 
+Park parcels and supplies
+    ``park_parcels.supply_id`` (供地编号) names the demo supply that created the parcel: same county, industrial
+    land, recorded within a year of the parcel's supply date, the parcels on a supply never larger in total than
+    it.  Parcels supplied before the supply ledger's window (most producing plants) carry none.  The links are
+    drawn last, from their own stream, so every other value is unchanged.
+
 Test fixtures inside the data
     Two 高新区 enterprises have hostile names: one contains ``<img src=x onerror=alert(1)>`` (pages must escape
     HTML) and one starts with ``=`` (exports must neutralise spreadsheet formulas).  Both are otherwise ordinary
@@ -128,7 +134,8 @@ def build_ledgers(regions: gpd.GeoDataFrame, parks: gpd.GeoDataFrame, seed: int)
     -------
     dict of str to DataFrame
         ``park_parcels``, ``approvals``, ``supplies``, ``idle_land``, ``arable_ledger``, ``indicator_trades``,
-        ``plan_quotas``, ``economy`` and ``projects``, each in the column names of its contract.
+        ``plan_quotas``, ``economy`` and ``projects``, each in the column names of its contract.  Park parcels
+        carry the ``supply_id`` of their supply where the demo supplies have one (:func:`link_park_parcels`).
     """
     figures = published_figures()
     counties = _county_geoms_gk(regions)
@@ -153,6 +160,9 @@ def build_ledgers(regions: gpd.GeoDataFrame, parks: gpd.GeoDataFrame, seed: int)
     out["projects"], out["arable_ledger"] = link_projects(
         out["projects"], approvals, supplies, idle, out["arable_ledger"], figures["arable"]["key_project_marker"],
         rng_for(seed, "project_links"))
+    out["park_parcels"] = link_park_parcels(park_parcels, supplies, approvals, idle,
+                                            {p["park_id"]: p["county_code"] for p in parks_gk},
+                                            rng_for(seed, "parcel_links"))
     return out
 
 
@@ -455,7 +465,8 @@ def _calibrate(raw: np.ndarray, area: np.ndarray, target_per_mu: float, balancer
 
 
 def build_park_parcels(parks_gk: list[dict], figures: dict, rng: np.random.Generator) -> gpd.GeoDataFrame:
-    """Enterprise parcels in the five parks, years 2024 and 2025, every optional column filled.
+    """Enterprise parcels in the five parks, years 2024 and 2025, every optional column filled (``supply_id``
+    is added afterwards by :func:`link_park_parcels`).
 
     Parameters
     ----------
@@ -1744,3 +1755,88 @@ def link_projects(projects: pd.DataFrame, approvals: pd.DataFrame, supplies: pd.
         ledger.loc[entry, "project_name"] = row.name
     projects["approval_id"] = links
     return projects, ledger
+
+
+# ----------------------------------------------------------------------------------------------------------
+# park parcels ↔ supplies (供地编号 on the park-parcel ledger)
+
+#: A park parcel links to a supply recorded at most this many days from the parcel's own supply date (the two
+#: ledgers date one 供地 by contract and by registration).  Parcels supplied long before the supply ledger starts
+#: (most producing plants date from 2006–2015) have no record within it and keep no supply id.
+PARCEL_LINK_DAYS = 365
+#: At most this many parcels share one supply (a 供地 split into a few 宗地).
+PARCELS_PER_SUPPLY = 4
+#: Supply land uses an enterprise parcel may sit on, preferred first (industrial land).
+_PARCEL_SUPPLY_USES = ("工业用地", "仓储用地")
+
+
+def link_park_parcels(park_parcels: gpd.GeoDataFrame, supplies: pd.DataFrame, approvals: pd.DataFrame,
+                      idle: pd.DataFrame, park_county: dict[str, str],
+                      rng: np.random.Generator) -> gpd.GeoDataFrame:
+    """Give park parcels the ``supply_id`` (供地编号) of the demo supply that created them, so the chain
+    批 → 供 → 用 reaches the enterprise and its grade.
+
+    * An idle case that names both a parcel and a supply fixes that pair first.
+    * Then each parcel (its latest year; both years carry the same id) takes a supply of its park's county with
+      an industrial land use, approved on or before the parcel's supply date and recorded within
+      :data:`PARCEL_LINK_DAYS` of it, with room for the parcel: the parcels on one supply number at most
+      :data:`PARCELS_PER_SUPPLY` and their areas add up to no more than the supply's area less the idle cases
+      recorded on the supply alone (that land is idle, not an enterprise's).  Among those the supply whose
+      remaining room is closest to the parcel's area and whose date is closest wins.  Parcels named by an idle
+      case go first, then the rest, each group in an order drawn from ``rng``.
+    * A parcel with no such supply keeps an empty ``supply_id``.
+
+    Only the new column is added: no other value of any dataset changes.
+
+    Parameters
+    ----------
+    park_parcels, supplies, approvals, idle
+        The built ``park_parcels``, ``supplies``, ``approvals`` and ``idle_land`` frames.
+    park_county
+        Park id → county code.
+    rng
+        The ``parcel_links`` stream.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``park_parcels`` with a ``supply_id`` column.
+    """
+    parcels = park_parcels.copy()
+    latest = parcels.sort_values("year", kind="stable").drop_duplicates("parcel_id", keep="last")
+    latest = pd.DataFrame(latest.drop(columns="geometry")).assign(county_code=latest["park_id"].map(park_county))
+    latest = latest.set_index("parcel_id")
+    sup = supplies.merge(approvals[["approval_id", "approval_date"]], on="approval_id", how="left")
+    on_supply_only = idle[idle["parcel_id"].isna()].groupby("supply_id")["area_mu"].sum()
+    sup["room"] = (sup["area_mu"] - sup["supply_id"].map(on_supply_only).fillna(0.0)).round(2)
+    sup["parcels"] = 0
+    sup = sup.set_index("supply_id")
+    links: dict[str, str] = {}
+
+    def take(parcel_id: str, supply_id: str) -> None:
+        links[parcel_id] = supply_id
+        sup.loc[supply_id, "room"] = round(sup.loc[supply_id, "room"] - latest.loc[parcel_id, "area_mu"], 2)
+        sup.loc[supply_id, "parcels"] += 1
+
+    for case in idle.dropna(subset=["parcel_id", "supply_id"]).itertuples(index=False):
+        if (case.parcel_id in latest.index and case.supply_id in sup.index and case.parcel_id not in links
+                and sup.loc[case.supply_id, "county_code"] == latest.loc[case.parcel_id, "county_code"]):
+            take(case.parcel_id, case.supply_id)
+
+    named = set(idle["parcel_id"].dropna())
+    todo = latest[latest["supply_date"].notna() & ~latest.index.isin(list(links))]
+    todo = todo.assign(_named=~todo.index.isin(list(named)), _draw=rng.random(len(todo)))
+    use_rank = {use: i for i, use in enumerate(_PARCEL_SUPPLY_USES)}
+    for parcel_id, p in todo.sort_values(["_named", "_draw"]).iterrows():
+        gap = (sup["supply_date"] - p["supply_date"]).abs().dt.days
+        fits = ((sup["county_code"] == p["county_code"]) & sup["land_use"].isin(use_rank)
+                & (sup["approval_date"] <= p["supply_date"]) & (gap <= PARCEL_LINK_DAYS)
+                & (sup["room"] >= p["area_mu"]) & (sup["parcels"] < PARCELS_PER_SUPPLY))
+        cands = sup[fits]
+        if cands.empty:
+            continue
+        score = (cands["land_use"].map(use_rank) + (cands["room"] - p["area_mu"]) / cands["room"]
+                 + gap[fits] / PARCEL_LINK_DAYS)
+        take(parcel_id, score.sort_values(kind="stable").index[0])
+    parcels["supply_id"] = parcels["parcel_id"].map(links)
+    return parcels

@@ -628,7 +628,8 @@ class ParcelChain:
       approved area, as the indicators count them) and ``unsupplied_mu``;
     * ``supplies``: its supply records (``supplies.approval_id``), to the data date;
     * ``parcels``: park parcels on those supplies, latest year, with the enterprise's grade (``parcel_id`` in
-      ``enterprise_grades``); ``parcel_link`` says which rule linked them (see :func:`link_parcels`);
+      ``enterprise_grades``) and the rule that linked each (column ``parcel_link``); the field ``parcel_link``
+      says which rules linked them (see :func:`link_parcels`);
     * ``cases``: idle cases on those supplies (``idle_land.supply_id``) or on those parcels (``parcel_id``).
     """
 
@@ -644,32 +645,54 @@ def link_parcels(supplies: pd.DataFrame, park_parcels: pd.DataFrame | None,
                  parks: pd.DataFrame | None = None) -> tuple[pd.DataFrame, str]:
     """Park parcels (latest year of each parcel) created by ``supplies``, and the rule that linked them.
 
-    The ``park_parcels`` contract has no supply key, so the link is, in order of preference:
+    Each parcel is linked by the first rule it can use:
 
-    * ``"supply_id"`` — the parcel table carries a ``supply_id`` column (a ledger that records the 电子监管号);
-    * ``"date_county"`` — same county (the park's ``county_code``) and the same supply date (calendar day): the
-      宗地 a 供地 record creates carries that record's date;
-    * ``"none"`` — no parcel table.
+    * ``"supply_id"`` — the parcel carries a ``supply_id`` (the ledger records its 供地编号 / 电子监管号): an exact
+      key, linked when it is one of ``supplies``;
+    * ``"date_county"`` — the parcel has no ``supply_id`` (the column is absent or empty on its row): same county
+      (the park's ``county_code``) and the same supply date (calendar day), since the 宗地 a 供地 record creates
+      carries that record's date.  A guess: it needs ``parks`` and the parcels' ``supply_date``.
 
-    Returns the parcels with ``supply_id`` (the supply they were linked to) and the rule.
+    The returned rule says which rules linked the parcels: ``"supply_id"``, ``"date_county"``, or
+    ``"supply_id_date_county"`` when some parcels were linked by each; with nothing linked, which rules were
+    tried (``"supply_id_date_county"`` when the table has parcels with and without a supply id); ``"none"`` when
+    there is no parcel table.
+
+    Returns the parcels with ``supply_id`` (the supply they were linked to) and ``parcel_link`` (the rule that
+    linked each), and the rule.
     """
-    empty = pd.DataFrame(columns=["parcel_id", "supply_id"])
-    if park_parcels is None or park_parcels.empty or supplies.empty:
-        return empty, "none" if park_parcels is None else "date_county"
+    empty = pd.DataFrame(columns=["parcel_id", "supply_id", "parcel_link"])
+    if park_parcels is None:
+        return empty, "none"
     latest = park_parcels.sort_values("year").drop_duplicates("parcel_id", keep="last")
     latest = pd.DataFrame(latest.drop(columns="geometry", errors="ignore"))
+    keyed = pd.Series(False, index=latest.index)
     if "supply_id" in latest.columns:
-        linked = latest[latest["supply_id"].isin(supplies["supply_id"])]
-        return linked.reset_index(drop=True), "supply_id"
-    if parks is None or "supply_date" not in latest.columns:
-        return empty, "date_county"
-    county = pd.DataFrame(parks)[["park_id", "county_code"]]
-    latest = latest.merge(county, on="park_id", how="left")
-    latest["_day"] = pd.to_datetime(latest["supply_date"]).dt.normalize()
-    keys = supplies[["supply_id", "county_code", "supply_date"]].assign(
-        _day=pd.to_datetime(supplies["supply_date"]).dt.normalize()).drop(columns="supply_date")
-    linked = latest.merge(keys, on=["county_code", "_day"], how="inner").drop(columns="_day")
-    return linked.reset_index(drop=True), "date_county"
+        keyed = latest["supply_id"].notna() & (latest["supply_id"].astype("string").str.strip() != "")
+    tried = [rule for rule, used in (("supply_id", keyed.any()), ("date_county", not keyed.all())) if used]
+    if supplies.empty or latest.empty:
+        return empty, "_".join(tried) or "date_county"
+
+    by_key = latest[keyed]
+    if len(by_key):
+        by_key = by_key[by_key["supply_id"].isin(supplies["supply_id"])].assign(parcel_link="supply_id")
+    by_guess = pd.DataFrame()
+    rest = latest[~keyed].drop(columns="supply_id", errors="ignore")
+    if len(rest) and parks is not None and "supply_date" in rest.columns:
+        county = pd.DataFrame(parks)[["park_id", "county_code"]]
+        rest = rest.drop(columns="county_code", errors="ignore").merge(county, on="park_id", how="left")
+        rest["_day"] = pd.to_datetime(rest["supply_date"]).dt.normalize()
+        keys = supplies[["supply_id", "county_code", "supply_date"]].assign(
+            _day=pd.to_datetime(supplies["supply_date"]).dt.normalize()).drop(columns="supply_date")
+        by_guess = rest.merge(keys, on=["county_code", "_day"], how="inner").drop(columns="_day")
+        by_guess = by_guess.assign(parcel_link="date_county")
+    parts = [part for part in (by_key, by_guess) if len(part)]
+    if not parts:
+        return empty, "_".join(tried)
+    linked = pd.concat(parts, ignore_index=True).sort_values(["supply_id", "parcel_id"], kind="stable")
+    linked = linked.reset_index(drop=True)
+    used = [rule for rule in ("supply_id", "date_county") if (linked["parcel_link"] == rule).any()]
+    return linked, "_".join(used)
 
 
 def parcel_chain(approval_id: str, approvals: pd.DataFrame, supplies: pd.DataFrame, as_of: date,
@@ -774,12 +797,13 @@ def chain_supply_table(chain: ParcelChain, lang: str = "zh") -> pd.DataFrame:
 
 
 def chain_parcel_table(chain: ParcelChain, lang: str = "zh") -> pd.DataFrame:
-    """The chain's park parcels and enterprises with their grade, for display."""
+    """The chain's park parcels and enterprises with their grade, for display; when some parcels were linked by
+    supply id and some by county and date, a last column says which rule linked each."""
     if chain.parcels.empty:
         return pd.DataFrame()
     p = chain.parcels.reindex(columns=["supply_id", "parcel_id", "enterprise_name", "area_mu", "status", "year",
-                                       "score", "grade"])
-    return pd.DataFrame({
+                                       "score", "grade", "parcel_link"])
+    table = pd.DataFrame({
         _t("col.supply_id", lang): p["supply_id"],
         _t("col.parcel_id", lang): p["parcel_id"],
         _t("col.enterprise", lang): p["enterprise_name"],
@@ -789,6 +813,9 @@ def chain_parcel_table(chain: ParcelChain, lang: str = "zh") -> pd.DataFrame:
         _t("col.score", lang): p["score"].round(2),
         _t("col.grade", lang): p["grade"],
     })
+    if chain.parcel_link == "supply_id_date_county":
+        table[_t("col.parcel_link", lang)] = _choice(p["parcel_link"], "link_by", lang)
+    return table
 
 
 def chain_case_table(chain: ParcelChain, lang: str = "zh") -> pd.DataFrame:

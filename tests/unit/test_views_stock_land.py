@@ -314,8 +314,11 @@ def test_chain_follows_supplies_and_idle_cases_one_hop_each(datasets, tables):
     assert chain.approval["supplied_mu"] == pytest.approx(min(own["area_mu"].sum(), approved))
     assert chain.approval["unsupplied_mu"] == pytest.approx(approved - chain.approval["supplied_mu"])
     assert supply_id in set(chain.cases["supply_id"])
-    assert set(chain.cases["supply_id"]) <= set(own["supply_id"])
-    assert chain.parcel_link == "date_county"
+    on_supply = chain.cases["supply_id"].isin(own["supply_id"])
+    assert chain.cases.loc[~on_supply, "parcel_id"].isin(chain.parcels["parcel_id"]).all()  # a linked parcel's case
+    # Demo parcels carry a supply id where a demo supply created them; the others fall back to county and date.
+    assert chain.parcel_link in {"supply_id", "supply_id_date_county"}
+    assert set(chain.parcels.get("parcel_link", [])) <= {"supply_id"}
     assert "geometry" not in chain.approval
     assert len(view.chain_supply_table(chain)) == len(own)
     assert set(view.chain_supply_table(chain, "en")["Supply method"]) <= {"Allocation", "Transfer (sale)", "Lease"}
@@ -384,11 +387,48 @@ def test_parcels_link_by_county_and_supply_day_with_their_latest_grade():
 
 
 def test_parcels_link_by_supply_id_when_the_ledger_has_one():
-    parcels = PARCELS.assign(supply_id=["S2", "S2", None, "S1"])
+    # Every parcel keyed: the key alone decides, whatever the county or date says (P2's date and county match
+    # S2, but its key S9 is not one of the chain's supplies; P3 is in another county but keyed to S1).
+    parcels = PARCELS.assign(supply_id=["S2", "S2", "S9", "S1"])
     linked, rule = view.link_parcels(SUPPLIES, parcels, PARKS)
-    assert rule == "supply_id" and sorted(linked["parcel_id"]) == ["P1", "P3"]
+    assert rule == "supply_id" and linked["parcel_id"].tolist() == ["P3", "P1"]
+    assert linked.set_index("parcel_id")["supply_id"].to_dict() == {"P1": "S2", "P3": "S1"}
+    assert set(linked["parcel_link"]) == {"supply_id"}
     none, rule = view.link_parcels(SUPPLIES, None)
     assert none.empty and rule == "none"
+
+
+def test_parcels_without_a_supply_id_fall_back_to_county_and_date():
+    # P1 keyed (latest year's key, S2, wins over its supply date's S1); P2 has no key and matches S2 by county
+    # and day; P3 has none (empty text) and its county has no supply that day.
+    parcels = PARCELS.assign(supply_id=["S1", "S2", None, " "])
+    linked, rule = view.link_parcels(SUPPLIES, parcels, PARKS)
+    assert rule == "supply_id_date_county"
+    assert linked.set_index("parcel_id")[["supply_id", "parcel_link"]].to_dict("index") == {
+        "P1": {"supply_id": "S2", "parcel_link": "supply_id"},
+        "P2": {"supply_id": "S2", "parcel_link": "date_county"},
+    }
+    # Only the fallback linked anything: the rule says so.
+    guessed, rule = view.link_parcels(SUPPLIES, parcels.assign(supply_id=["S9", "S9", None, None]), PARKS)
+    assert rule == "date_county" and guessed["parcel_id"].tolist() == ["P2"]
+    # Nothing linked: the rule names both rules tried (the panel's "no parcels" text explains both).
+    nothing, rule = view.link_parcels(SUPPLIES.iloc[:0], parcels, PARKS)
+    assert nothing.empty and rule == "supply_id_date_county"
+    nothing, rule = view.link_parcels(SUPPLIES, parcels.assign(supply_id=["S9", "S9", None, None]).iloc[[0, 1, 3]],
+                                      PARKS)
+    assert nothing.empty and rule == "supply_id_date_county"
+
+
+def test_a_mixed_chain_says_which_rule_linked_each_parcel():
+    parcels = PARCELS.assign(supply_id=["S1", "S1", None, None])
+    chain = view.parcel_chain("A1", APPROVALS, SUPPLIES, pd.Timestamp("2026-09-30").date(), parcels, PARKS, GRADES)
+    assert chain.parcel_link == "supply_id_date_county"
+    table = view.chain_parcel_table(chain)
+    assert table["关联方式"].tolist() == ["按供地编号", "按县区和供地日期（请核实）"]
+    assert view.chain_parcel_table(chain, "en")["Linked by"].tolist() == ["Supply id", "County and supply date (verify)"]
+    keyed = view.parcel_chain("A1", APPROVALS, SUPPLIES, pd.Timestamp("2026-09-30").date(),
+                              PARCELS.assign(supply_id=["S1", "S1", "S2", None]), PARKS, GRADES)
+    assert keyed.parcel_link == "supply_id" and "关联方式" not in view.chain_parcel_table(keyed).columns
 
 
 def test_approval_choices_newest_first_opening_on_one_with_an_idle_case(datasets, tables):
