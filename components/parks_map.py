@@ -162,7 +162,7 @@ def _label(prefix: str, value: str | None) -> str:
     return t(key) if i18n.has_key(key) else value
 
 
-def _render_card(parcel: str, metrics, grades, profile, lang: str) -> None:
+def _render_card(parcel: str, metrics, grades, profile, lang: str, parcels: pd.DataFrame) -> None:
     card = pm.enterprise_card(parcel, metrics, grades, profile)
     st.subheader(t("parks_map.card.title"))
     if card is None:
@@ -189,8 +189,14 @@ def _render_card(parcel: str, metrics, grades, profile, lang: str) -> None:
         (t("parks_map.card.area"), pm.format_value(card.area_mu, t("parks_map.unit.mu"), pm.CARD_DECIMALS)),
         (t("parks_map.card.year"), str(card.year)),
     ]
+    supply, approval = pm.supply_link(parcel, parcels, load_dataset("supplies"))
+    facts.append((t("parks_map.card.supply"), supply or pm.DASH))
+    facts.append((t("parks_map.card.approval"), approval or pm.DASH))
     st.dataframe(pd.DataFrame(facts, columns=["", " "]), hide_index=True, width="stretch", height="content",
                  key="parks_card_facts")
+    if approval:  # one hop to the chain 批 → 供 → 用 of the approval this parcel was supplied on
+        st.page_link("pages/stock_land.py", label=t("parks_map.card.chain", approval=approval),
+                     icon=":material/account_tree:", query_params={"approval": approval})
     st.markdown(f"**{t('parks_map.card.metrics')}**")
     st.caption(t("parks_map.card.benchmark_caption", profile=profile.name(lang)))
     table = pm.card_table(card, lang).rename(columns={c: t(f"parks_map.card.{c}") for c in
@@ -297,7 +303,7 @@ def render_parks_explorer(county: str | None) -> list[str] | None:
     with side:
         _render_legend(colour_by, classification, frame, lang)
         if parcel:
-            _render_card(parcel, metrics, grades, profile, lang)
+            _render_card(parcel, metrics, grades, profile, lang, parcels)
         else:
             st.subheader(t("parks_map.card.title"))
             st.caption(t("parks_map.card.empty"))

@@ -27,6 +27,9 @@ NS = "stock_land_panel"
 DATASETS = ("approvals", "supplies", "idle_land")
 CHAIN_DATASETS = ("approvals", "supplies", "idle_land", "park_parcels", "parks")
 CHAIN_KEY = "stock_land_chain"
+#: ``?approval=`` opens the chain on that approval (links from the enterprise card and the project chain).
+APPROVAL_PARAM = "approval"
+_LINKED = "_stock_land_linked_approval"
 IDLE_SCOPE_KEY = "stock_land_idle_scope"
 MAP_KEY = "stock_land_map"
 MAP_HEIGHT = 460
@@ -272,6 +275,11 @@ def render_chain(data: dict[str, pd.DataFrame], region: str | None, picked: tupl
     if not ids:
         st.info(_t("no_approvals"))
         return
+    linked = st.query_params.get(APPROVAL_PARAM)
+    if linked and st.session_state.get(_LINKED) != linked:  # a link from another page (e.g. an enterprise card)
+        st.session_state[_LINKED] = linked
+        if linked in ids:
+            st.session_state[CHAIN_KEY] = linked
     if picked is not None:
         chosen = view.approval_for_feature(*picked, supplies, cases)
         if chosen in ids:

@@ -497,6 +497,23 @@ def enterprise_card(parcel_id: str, metrics: pd.DataFrame, grades: pd.DataFrame,
     )
 
 
+def supply_link(parcel_id: str, parcels: pd.DataFrame, supplies: pd.DataFrame | None) -> tuple[str | None, str | None]:
+    """The supply a park parcel was granted on (``park_parcels.supply_id``) and that supply's approval: the card's
+    hops to the chain 批 → 供 → 用.  ``(None, None)`` when the parcel carries no supply id; the approval is
+    ``None`` when the supply is not in ``supplies``."""
+    if "supply_id" not in parcels.columns:
+        return None, None
+    ids = parcels.loc[parcels["parcel_id"].astype(str) == str(parcel_id), "supply_id"].dropna().astype(str)
+    ids = ids[ids.str.strip() != ""]
+    if ids.empty:
+        return None, None
+    supply = ids.iloc[-1]
+    if supplies is None:
+        return supply, None
+    approval = supplies.loc[supplies["supply_id"].astype(str) == supply, "approval_id"]
+    return supply, (str(approval.iloc[0]) if len(approval) else None)
+
+
 def card_table(card: EnterpriseCard, lang: str = "zh") -> pd.DataFrame:
     """The card's metrics as text: indicator, value, benchmark, ratio and verdict, units on every number and
     ``—`` where a value is missing."""

@@ -7,6 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from components.parks_map import CLASSES_KEY, COLOUR_KEY, PARK_KEY, SCHEME_KEY
+from components.stock_land_panel import CHAIN_KEY
 from dashboard.demo.ledgers import XSS_ENTERPRISE_NAME
 from dashboard.i18n import t
 from dashboard.navigation import page_spec
@@ -130,3 +131,21 @@ def test_sidebar_policy_profile_drives_the_card_and_the_park_table():
     captions = " ".join(c.value for c in at.caption)
     assert "「宁夏回族自治区」" in captions
     assert "云南省·玉溪市" not in captions
+
+
+LINKED_PARCEL = "530402003001GB00003"  # demo parcel granted on supply 5304022023B00005 of 云政土〔2022〕45号
+
+
+def test_card_links_to_the_chain_of_its_approval():
+    at = open_parks({"park": "P01", "parcel": LINKED_PARCEL})
+    facts = table(at, "")
+    values = dict(zip(facts.iloc[:, 0], facts.iloc[:, 1]))
+    assert values[t("parks_map.card.supply", "zh")] == "5304022023B00005"
+    assert values[t("parks_map.card.approval", "zh")] == "云政土〔2022〕45号"
+    link = next(p for p in at.get("page_link") if "云政土〔2022〕45号" in p.proto.label)
+    assert "approval=" in link.proto.page or link.proto.page.endswith("stock_land")
+
+
+def test_stock_land_chain_opens_on_a_linked_approval():
+    at = open_app_page(page_spec("stock_land").file, {"approval": "云政土〔2022〕45号"})
+    assert at.selectbox(key=CHAIN_KEY).value == "云政土〔2022〕45号"

@@ -342,3 +342,13 @@ def test_focus_bounds_keeps_the_park_parts_holding_parcels():
     assert pm.focus_bounds(parks.iloc[:1], nothing) == pytest.approx((102.0, 24.0, 102.51, 24.51))
     outside = gpd.GeoDataFrame({"parcel_id": ["G9"]}, geometry=[_square(101.0, 23.0)], crs="EPSG:4326")
     assert pm.focus_bounds(parks.iloc[:1], outside) == pytest.approx((101.0, 23.0, 102.51, 24.51))
+
+
+def test_supply_link_follows_the_parcel_to_its_supply_and_approval():
+    parcels = pd.DataFrame({"parcel_id": ["G1", "G1", "G2", "G3"], "supply_id": ["S1", "S1", None, " "]})
+    supplies = pd.DataFrame({"supply_id": ["S1"], "approval_id": ["云政土〔2022〕45号"]})
+    assert pm.supply_link("G1", parcels, supplies) == ("S1", "云政土〔2022〕45号")
+    assert pm.supply_link("G2", parcels, supplies) == (None, None)
+    assert pm.supply_link("G3", parcels, supplies) == (None, None)  # blank is no key
+    assert pm.supply_link("G1", parcels, None) == ("S1", None)
+    assert pm.supply_link("G1", parcels.drop(columns="supply_id"), supplies) == (None, None)
