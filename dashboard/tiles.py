@@ -80,7 +80,7 @@ class Tileset:
     features: int
     datum: str
     built: str
-    parcel_zoom: int  # from this zoom on the tiles hold single features (ids); below it the dissolved overview
+    parcel_zoom: int = MIN_ZOOM  # from this zoom on the tiles hold single features (ids); below: the overview
 
     @property
     def url_template(self) -> str:

@@ -104,7 +104,7 @@ def grade_distribution(grades: pd.DataFrame, metrics: pd.DataFrame, order: list[
 def grade_distribution_chart(dist: pd.DataFrame, order: list[str], lang: str) -> alt.Chart:
     """Stacked horizontal bars: the share of each grade among each park's enterprise units (all parks first)."""
     frame = dist.copy()
-    frame["group"] = frame["park_name"].fillna(_m("all_parks", lang))
+    frame["group"] = frame["park_name"].astype(object).fillna(_m("all_parks", lang))
     frame["grade_label"] = [_t(f"parks_map.grade_label.{g}", lang) for g in frame["grade"]]
     labels = [_t(f"parks_map.grade_label.{g}", lang) for g in order]
     colours = ["#{:02x}{:02x}{:02x}".format(*GRADE_COLOURS.get(g, (150, 150, 150))) for g in order]
@@ -129,7 +129,7 @@ def grade_distribution_chart(dist: pd.DataFrame, order: list[str], lang: str) ->
 def distribution_table(dist: pd.DataFrame, order: list[str], lang: str) -> pd.DataFrame:
     """The distribution wide: one row per park (all parks last), units and share of each grade."""
     frame = dist.copy()
-    frame["park_name"] = frame["park_name"].fillna(_m("all_parks", lang))
+    frame["park_name"] = frame["park_name"].astype(object).fillna(_m("all_parks", lang))
     units = frame.pivot(index="park_name", columns="grade", values="enterprises")[order]
     shares = frame.pivot(index="park_name", columns="grade", values="share_pct")[order]
     rows = list(dict.fromkeys(frame["park_name"]))

@@ -14,6 +14,7 @@ import math
 import numpy as np
 import pytest
 from PIL import Image
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from dashboard import parks_map as pm
@@ -138,9 +139,14 @@ def test_click_on_a_park_opens_that_park(page, fence, app_server, demo):
     point = empty.representative_point()
     _open(page, app_server, "")
     x, y = _screen_point(page, view, point.x, point.y)
-    page.mouse.move(x, y)
-    page.mouse.click(x, y)
-    page.wait_for_url("**park=P04**", timeout=30_000)
+    page.mouse.move(x, y)  # the first pick compiles deck.gl's picking shaders: do it on hover, not on the click
+    for _ in range(3):  # a click whose pick outlasts deck.gl's tap window (a loaded machine) is dropped: again
+        page.mouse.click(x, y)
+        try:
+            page.wait_for_url("**park=P04**", timeout=20_000)
+            break
+        except PlaywrightTimeoutError:
+            continue
     wait_for_app(page)
-    expect(page.get_by_role("combobox", name="园区")).to_have_value(str(park["name"]))
+    expect(page.get_by_role("combobox", name="园区")).to_have_value(str(park["name"]), timeout=30_000)
     assert_clean(page, fence)
