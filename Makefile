@@ -1,6 +1,7 @@
 # Developer and CI entry points. `make test` is what CI runs (via .ci/run) on a fresh clone.
 #
 #   make run        serve the app on http://localhost:$(PORT)
+#   make public     publish the public extract (data/public) and serve the public app on http://localhost:$(PUBLIC_PORT)
 #   make test       lint, then the whole pytest suite (unit, AppTest, browser)
 #   make lint       ruff
 #   make demo       regenerate data/demo
@@ -12,6 +13,9 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 PORT ?= 8501
+# The public app (public_app.py): its own port, and only the public extract folder (see README "Public app").
+PUBLIC_PORT ?= 8502
+PUBLIC_DIR ?= data/public
 # 0.0.0.0 serves the LAN; browser.serverAddress keeps Streamlit from looking up the external IP on start.
 ADDRESS ?= 0.0.0.0
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -24,7 +28,7 @@ PYTEST_ARGS ?=
 APT_PACKAGES := chromium fonts-noto-cjk fontconfig openjdk-17-jre-headless
 SUDO := $(shell [ "$$(id -u)" = 0 ] || ! command -v sudo >/dev/null || echo sudo)
 
-.PHONY: help venv fonts run test-deps system-deps test lint vendor demo clean distclean
+.PHONY: help venv fonts run public test-deps system-deps test lint vendor demo clean distclean
 
 help:
 	@sed -n 's/^#   //p' $(MAKEFILE_LIST)
@@ -58,6 +62,15 @@ run: venv fonts
 	$(PY) -m dashboard tiles
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.address $(ADDRESS) --browser.serverAddress localhost
 
+# Publish, then serve public_app.py on the extract only: static serving off (static/ holds the internal land-use
+# tiles), no error details, and the internal store and demo folders pointed at nothing.
+public: venv
+	$(PY) -m dashboard publish-public --out $(PUBLIC_DIR)
+	DASHBOARD_PUBLIC_DIR=$(abspath $(PUBLIC_DIR)) DASHBOARD_STORE=/nonexistent DASHBOARD_DEMO_DIR=/nonexistent \
+		$(VENV)/bin/streamlit run public_app.py --server.port $(PUBLIC_PORT) --server.address $(ADDRESS) \
+		--browser.serverAddress localhost --server.enableStaticServing false --client.showErrorDetails none \
+		--client.toolbarMode minimal
+
 system-deps:
 	@if [ -x /usr/bin/chromium ] && fc-list 2>/dev/null | grep -ci "Noto Sans CJK" >/dev/null && command -v java >/dev/null; then \
 		echo "system-deps: chromium, Noto CJK fonts and java present"; \
@@ -73,7 +86,7 @@ lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
 
 test: test-deps lint
-	$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	$(PY) -m pytest -q -p no:cacheprovider --durations=20 $(PYTEST_ARGS)
 
 vendor:
 	$(or $(wildcard $(PY)),$(PYTHON)) scripts/vendor_js.py

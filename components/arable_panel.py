@@ -44,13 +44,6 @@ def _table(frame: pd.DataFrame, name: str, datasets: tuple[str, ...], key: str, 
     panels.number_table(frame, name, datasets, key, filters, whole=lambda column: f"（{kg}）" in column or f"({kg})" in column)
 
 
-def _heading(text: str, ind_id: str, profile_id: str | None = None) -> None:
-    """A section heading with the indicator's 指标说明 popover beside it (``profile_id``: whose parameters)."""
-    with st.container(horizontal=True, vertical_alignment="bottom"):
-        st.subheader(text)
-        panels.explain(ind_id, profile_id)
-
-
 def render_arable_panel(county: str | None) -> None:
     """The whole panel for the selected county (``None``: the whole city)."""
     lang = current_lang()
@@ -79,7 +72,7 @@ def render_arable_panel(county: str | None) -> None:
 def render_balance(balance, cover, ledger, code, county, names, as_of: date) -> None:
     """KPI cards of the three indicators for the region, the county comparison chart and the wide table."""
     lang = current_lang()
-    _heading(t("arable_panel.balance.heading", region=region_name()), "arable_balance")
+    panels.heading(t("arable_panel.balance.heading", region=region_name()), "arable_balance")
     change = views.balance_change(ledger, date(as_of.year, 1, 1), as_of)
     cards = views.balance_cards(balance, cover, change, code)
     for column, row in zip(st.columns(3), cards.itertuples()):
@@ -106,7 +99,7 @@ def render_balance(balance, cover, ledger, code, county, names, as_of: date) -> 
 def render_waterfall(balance, code) -> None:
     """Waterfall 入库 → 占用 → 购买 → 归还欠账 → … → 余额 of one indicator (chosen by radio)."""
     lang = current_lang()
-    _heading(t("arable_panel.waterfall.heading"), "arable_balance")
+    panels.heading(t("arable_panel.waterfall.heading"), "arable_balance")
     ind = st.radio(t("arable_panel.indicator_choice"), views.INDICATOR_ORDER, horizontal=True,
                    format_func=lambda i: views.indicator_label(i, lang), key="arable_waterfall_indicator")
     frame = views.waterfall_frame(balance, code, ind, lang)
@@ -119,7 +112,7 @@ def render_cost(cost, code, names) -> None:
     """Shortfall and what buying it costs at the recent mean platform price (万元)."""
     lang = current_lang()
     months = load_profile(current_profile())["pool_price_window_months"]
-    _heading(t("arable_panel.cost.heading"), "arable_shortfall_cost")
+    panels.heading(t("arable_panel.cost.heading"), "arable_shortfall_cost")
     rows = views.cost_cards(cost, code).set_index("indicator")
     columns = st.columns(4)
     for column, ind in zip(columns, views.INDICATOR_ORDER):
@@ -148,7 +141,7 @@ def render_cover(cover, code, county, names) -> None:
     lang = current_lang()
     profile = load_profile(current_profile())
     window = int(profile["cover_rate_months"])
-    _heading(t("arable_panel.cover.heading"), "arable_cover")
+    panels.heading(t("arable_panel.cover.heading"), "arable_cover")
     by_stage = panels.indicator("projects_by_stage")
     forecast = views.cover_forecast(cover, views.pipeline_occupation(by_stage, stages()))
     pipeline_names = t("arable_panel.and_sep").join(t(f"arable_panel.stage.{stage}")
@@ -178,7 +171,7 @@ def render_simulator(county: str | None, names: dict, as_of: date) -> None:
     """The regulation-pool simulator with 黔南州's rules: county and needs in, draws and the pool ledger out."""
     lang = current_lang()
     profile = load_profile(SIMULATOR_PROFILE)
-    _heading(t("arable_panel.sim.heading"), "pool_ledger", SIMULATOR_PROFILE)
+    panels.heading(t("arable_panel.sim.heading"), "pool_ledger", profile_id=SIMULATOR_PROFILE)
     st.info(t("arable_panel.sim.profile_note", profile=profile.name(lang),
               share=f"{profile['pool_arable_share']:.0%}", months=profile["pool_price_window_months"]),
             icon=":material/gavel:")
@@ -270,7 +263,7 @@ def render_published_check() -> None:
     if check.empty:
         return
     lang = current_lang()
-    _heading(t("arable_panel.published.heading"), "arable_published_check")
+    panels.heading(t("arable_panel.published.heading"), "arable_published_check")
     matched = int(check["matches"].sum())
     st.caption(t("arable_panel.published.caption", matched=matched, total=len(check)))
     _table(views.published_display(check, lang), t("arable_panel.published.heading"), LEDGER_DATASETS,

@@ -17,9 +17,11 @@ from pathlib import Path
 import geopandas as gpd
 import streamlit as st
 
+from components.auth import acting_user, current_role
 from components.loaders import load_dataset
 from components.state import current_lang, t
 from dashboard import store
+from dashboard.auth import can_publish
 from dashboard.context import data_as_of, versions_signature
 from dashboard.contracts import get_dataset
 from dashboard.errors import UserError
@@ -93,7 +95,7 @@ def read_uploaded(data: bytes, name: str, dataset: str, *, session: dict, **opti
         except UserError as exc:
             outcome.error_key, outcome.error_params = exc.key, dict(exc.params)
             try:
-                store.record_rejection(dataset, uploader=store.default_user(), original_name=name,
+                store.record_rejection(dataset, uploader=acting_user(), original_name=name,
                                        reason_key=exc.key, params={k: str(v) for k, v in exc.params.items()})
             except UserError:
                 log.warning("could not audit the rejection of an upload", exc_info=True)
@@ -103,6 +105,17 @@ def read_uploaded(data: bytes, name: str, dataset: str, *, session: dict, **opti
     reads.clear()  # keep one file's reads only: uploads can be large
     reads[signature] = outcome
     return outcome
+
+
+def publish_refused() -> bool:
+    """Server-side check at every write action (upload, mapping save, save, publish, rollback): ``True`` (and an
+    error shown) when the session's role may not write, whatever the buttons looked like."""
+    role = current_role()
+    if can_publish(role):
+        return False
+    logging.getLogger(__name__).warning("write action refused for role %s", role)
+    st.error(t("auth.no_publish", role=t(f"auth.role.{role}")))
+    return True
 
 
 def render_upload_form(datasets: tuple[str, ...]) -> dict:
@@ -121,6 +134,8 @@ def render_upload_form(datasets: tuple[str, ...]) -> dict:
 
 def read_with_progress(file, dataset: str) -> Outcome:
     """Read the uploaded ``file`` (with the sheet/layer/CRS choices from the session) under a status box."""
+    if publish_refused():
+        st.stop()  # the file is neither read nor audited
     state = st.session_state
     same_file = state.get("_dm_file_id") == file.file_id
     state["_dm_file_id"] = file.file_id
@@ -185,7 +200,7 @@ def render_mapping(upload: Upload, dataset: str):
         st.error(_message(exc.key, exc.params))
         mapping = base
     st.caption(t(f"data_page.mapping.origin_{mapping.origin}"))
-    if st.button(t("data_page.mapping.save"), key="dm_save_mapping"):
+    if st.button(t("data_page.mapping.save"), key="dm_save_mapping") and not publish_refused():
         save_mapping(mapping, store.store_dir())
         st.toast(t("data_page.mapping.saved"))
     return mapping
@@ -288,9 +303,9 @@ def render_save(report: ValidationReport, dataset: str, form: dict, file_name: s
     cols = st.columns(2)
     save = cols[0].button(t("data_page.save"), key="dm_save", disabled=disabled)
     publish = cols[1].button(t("data_page.save_publish"), key="dm_publish", type="primary", disabled=disabled)
-    if not (save or publish):
+    if not (save or publish) or publish_refused():
         return
-    user = store.default_user()
+    user = acting_user()
     try:
         version = store.write_version(dataset, report.cleaned, uploader=user, original_name=file_name,
                                       data_date=form["data_date"], source=form["source"], note=form["note"])
@@ -331,9 +346,9 @@ def render_versions(dataset: str) -> None:
         cols = st.columns([2, 2, 1], vertical_alignment="bottom")
         target = cols[0].selectbox(t("data_page.rollback_to"), [v.version for v in versions], key="dm_rollback_to")
         confirm = cols[1].checkbox(t("data_page.rollback_confirm"), key="dm_rollback_confirm")
-        if cols[2].button(t("data_page.rollback"), key="dm_rollback", disabled=not confirm):
+        if cols[2].button(t("data_page.rollback"), key="dm_rollback", disabled=not confirm) and not publish_refused():
             try:
-                store.rollback(dataset, target, user=store.default_user(), expected_current=published_version(dataset))
+                store.rollback(dataset, target, user=acting_user(), expected_current=published_version(dataset))
                 st.session_state["_dm_flash"] = t("data_page.rolled_back", version=target)
                 st.rerun()
             except UserError as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.auth import current_role, render_login_prompt, resolve_access
 from components.loaders import dataset_versions, load_dataset
 from components.state import (
     CITY,
@@ -18,6 +19,7 @@ from components.state import (
     sync_query_params,
     t,
 )
+from dashboard.auth import can_view
 from dashboard.contracts import get_dataset
 from dashboard.i18n import LANGUAGE_NAMES, LANGUAGES
 from dashboard.navigation import PAGES
@@ -32,7 +34,10 @@ def init_session() -> None:
 
 def render_sidebar(url_path: str | None = None) -> None:
     """Language, region and (on internal pages) policy-profile selectors, mirrored in the URL, and the data
-    version / data date.  ``url_path`` is the page being shown (public pages get no profile switch)."""
+    version / data date.  ``url_path`` is the page being shown (public pages get no profile switch).  A visitor
+    whose role sees no internal page gets no profile switch either, and the versions and date of the public
+    pages' datasets only."""
+    internal = can_view(current_role(), "internal")
     regions = load_dataset("regions")
     with st.sidebar:
         st.selectbox(t("sidebar.language"), LANGUAGES, index=LANGUAGES.index(current_lang()), key="lang",
@@ -44,13 +49,17 @@ def render_sidebar(url_path: str | None = None) -> None:
         st.selectbox(t("sidebar.region"), codes, index=index, key="region", format_func=options.get,
                      on_change=remember_choice, args=("region", REGION))
         public = any(spec.public and spec.url_path == url_path for spec in PAGES)
-        if not public:
+        if internal and not public:
             names = {pid: getattr(load_profile(pid), f"name_{current_lang()}") for pid in profile_ids()}
             ids = list(names)
             st.selectbox(t("sidebar.profile"), ids, index=ids.index(current_profile()), key="profile",
                          format_func=names.get, help=t("sidebar.profile_help"), on_change=remember_choice,
                          args=("profile", PROFILE))
-        summary = summarise_versions(dataset_versions())
+        versions = dataset_versions()
+        if not internal:
+            shown = {name for spec in PAGES if spec.public for name in spec.datasets}
+            versions = {name: version for name, version in versions.items() if name in shown}
+        summary = summarise_versions(versions)
         if summary["is_demo"]:
             st.badge(t("data.demo_badge"), icon=":material/science:", color="orange")
         st.caption(t("sidebar.data_version", version=summary["versions"] or "-"))
@@ -86,7 +95,12 @@ def _ensure_frame(url_path: str | None = None) -> None:
         if not st.session_state.get("_framed_once"):
             st.rerun()
         init_session()
+        access = resolve_access()  # the same check app.py makes before it runs a page
+        spec = next((spec for spec in PAGES if spec.url_path == url_path), None)
         render_sidebar(url_path)
+        if spec is None or not can_view(access.role, spec):
+            render_login_prompt(access)
+            st.stop()
     st.session_state["_framed_once"] = True
 
 

@@ -10,6 +10,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from components import panels
 from components.loaders import indicator_table, landuse_tileset, load_dataset, load_display_regions
 from components.maps import configured_basemap, picked_feature
 from components.state import current_lang, current_profile, t
@@ -212,7 +213,7 @@ def _render_structure(county: str | None, region_label: str, as_of: str) -> None
                                       "published_share_pct": t("maps.published_share"),
                                       "computed_area_wan_ha": t("maps.computed_area"),
                                       "consistent": t("maps.consistent"), note: t("maps.note")})
-        st.dataframe(table, hide_index=True, width="stretch", key="published_check")
+        panels.table(table, t("maps.published_check"), ("landuse", "regions"), key="published_check")
 
 
 def render_landuse_explorer(county: str | None, region_label: str, as_of: str) -> None:

@@ -96,7 +96,12 @@ def _card(card: view.KpiCard, data: OverviewData, details: dict[str, str]) -> No
 def render_kpis(data: OverviewData) -> None:
     """The KPI cards in three groups (arable balance; unsupplied and idle land; per-mu and 地均GDP)."""
     st.html(CARD_STYLE)
-    st.subheader(t("overview_panel.kpi_heading"))
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.subheader(t("overview_panel.kpi_heading"))
+        st.space("stretch")
+        from components.meeting import briefing_download  # imported here: components.meeting imports this module
+
+        briefing_download(data)
     st.caption(_comparison_caption(data))
     cards = view.kpi_cards(data.values, data.previous, data.county)
     details = view.kpi_details(data.tables, data.profile, data.regions, data.county, data.lang)

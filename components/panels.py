@@ -53,6 +53,15 @@ def explain(ind_id: str, profile_id: str | None = None) -> None:
             st.table(pd.DataFrame(rows).set_index(t("panels.param")))
 
 
+def heading(text: str, *indicators: str, profile_id: str | None = None) -> None:
+    """A section heading with a 指标说明 popover per indicator shown under it (``profile_id``: whose parameters the
+    popovers list, for a section bound to one locality's rules; default the session's profile)."""
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        st.subheader(text, anchor=False)
+        for ind_id in indicators:
+            explain(ind_id, profile_id)
+
+
 def export_meta(name: str, datasets: tuple[str, ...], filters: dict | None = None) -> ExportMeta:
     """What an exported panel table says about itself: the datasets' sources and versions and the data date."""
     lang = current_lang()

@@ -27,12 +27,6 @@ SIM_BASE_KEY = "parks_sim_base"
 _SIM_RESET = "_parks_sim_reset"
 
 
-def _heading(text: str, ind_id: str) -> None:
-    with st.container(horizontal=True, vertical_alignment="bottom"):
-        st.subheader(text)
-        panels.explain(ind_id)
-
-
 def render_parks_panel(county: str | None, parks: Collection[str] | None) -> None:
     """Every section for the county (``None``: the city) and the parks shown on the map (``None``: all)."""
     profile_id = current_profile()
@@ -59,7 +53,7 @@ def render_enterprises(metrics, grades, county, parks, scope: dict) -> None:
     profile = load_profile(current_profile())
     order = views.grade_order(profile)
     here = views.in_view(grades, county, parks)
-    _heading(t("parks_panel.enterprises.heading"), "enterprise_grades")
+    panels.heading(t("parks_panel.enterprises.heading"), "enterprise_grades")
     year = int(here["year"].max()) if len(here) else None
     st.caption(t("parks_panel.enterprises.caption", count=len(here), year=year or "—", profile=profile.name(lang)))
     cards = st.columns(len(order))
@@ -124,7 +118,7 @@ def render_simulator(metrics, county, parks, scope: dict) -> None:
     and see which enterprises would change grade against the grades shown now."""
     lang = current_lang()
     current = load_profile(current_profile())
-    _heading(t("parks_panel.sim.heading"), "enterprise_grades")
+    panels.heading(t("parks_panel.sim.heading"), "enterprise_grades")
     st.caption(t("parks_panel.sim.caption", profile=current.name(lang)))
     ids = profile_ids()
     names = {i: load_profile(i).name(lang) for i in ids}
@@ -163,8 +157,8 @@ def render_simulator(metrics, county, parks, scope: dict) -> None:
     left, right = st.columns([2, 3])
     with left:
         st.markdown(f"**{t('parks_panel.sim.transitions')}**")
-        st.dataframe(views.transitions_display(comparison, lang), hide_index=True, width="stretch",
-                     key="parks_sim_transitions")
+        panels.table(views.transitions_display(comparison, lang), t("parks_panel.sim.transitions"),
+                     ENTERPRISE_DATASETS, key="parks_sim_transitions", filters=filters)
         st.caption(t("parks_panel.sim.transitions_caption"))
     with right:
         st.markdown(f"**{t('parks_panel.sim.changes')}**")
@@ -181,7 +175,7 @@ def render_standard_land(county, parks, scope: dict) -> None:
     lang = current_lang()
     profile = load_profile(current_profile())
     checks = views.in_view(panels.indicator("standard_land_checks"), county, parks)
-    _heading(t("parks_panel.standard.heading"), "standard_land_checks")
+    panels.heading(t("parks_panel.standard.heading"), "standard_land_checks")
     st.caption(t("parks_panel.standard.caption", land=f"{100 * profile['admin_land_share_max']:g}",
                  floor=f"{100 * profile['admin_floor_share_max']:g}", mu=f"{profile['scale_review_min_mu']:g}"))
     summary = views.standard_land_summary(checks)
@@ -197,7 +191,7 @@ def render_standard_land(county, parks, scope: dict) -> None:
 def render_ubg(county) -> None:
     """Each park's area inside the 城镇开发边界 (Gauss-Krüger areas), and the all-parks share."""
     lang = current_lang()
-    _heading(t("parks_panel.ubg.heading"), "park_ubg_share")
+    panels.heading(t("parks_panel.ubg.heading"), "park_ubg_share")
     table = views.ubg_display(panels.indicator("park_ubg_share"), lang, county)
     panels.number_table(table, t("parks_panel.ubg.heading"), UBG_DATASETS, key="parks_ubg")
 

@@ -53,13 +53,6 @@ def _region_names() -> dict[str, str]:
     return dict(zip(regions["code"].astype(str), regions[column].astype(str), strict=True))
 
 
-def _heading(text: str, *indicators: str) -> None:
-    with st.container(horizontal=True, vertical_alignment="center"):
-        st.subheader(text, anchor=False)
-        for ind in indicators:
-            panels.explain(ind)
-
-
 def render_projects_panel(county: str | None) -> None:
     """Every section for the sidebar's county (``None``: the city)."""
     lang = current_lang()
@@ -124,7 +117,7 @@ def render_kpis(frame: pd.DataFrame, profile: Profile) -> None:
 def render_stages(frame: pd.DataFrame) -> None:
     """Projects per stage, stacked by how their issue is being handled."""
     lang = current_lang()
-    _heading(_t("stage_chart.heading"), "projects_by_stage")
+    panels.heading(_t("stage_chart.heading"), "projects_by_stage")
     if frame.empty:
         st.info(_t("no_rows"))
         return
@@ -134,7 +127,7 @@ def render_stages(frame: pd.DataFrame) -> None:
 def render_list(frame: pd.DataFrame, profile: Profile, as_of: date, scope: dict) -> None:
     """The list: overdue rows red, deemed-consent rows amber; Excel/CSV carry the plain table."""
     lang = current_lang()
-    _heading(_t("list.heading"), "project_tracking")
+    panels.heading(_t("list.heading"), "project_tracking")
     st.caption(_t("list.caption", days=view.reply_days(profile), as_of=as_of.isoformat()))
     if frame.empty:
         st.info(_t("no_rows"))
@@ -164,7 +157,7 @@ def _pick(label: str, help_text: str, ids: list[str], default: int, key: str, la
 def render_loop(frame: pd.DataFrame, profile: Profile, as_of: date) -> None:
     """One project's loop: the timeline (ledger milestones and recorded steps) and the form to record a step."""
     lang = current_lang()
-    _heading(_t("loop.heading"))
+    panels.heading(_t("loop.heading"))
     saved = st.session_state.pop(_FLASH, None)
     if saved:
         st.success(saved, icon=":material/check_circle:")
@@ -218,7 +211,7 @@ def render_loop_form(project_id: str, status: str | None) -> None:
 def render_chain(frame: pd.DataFrame, as_of: date) -> None:
     """项目 → 批准 → 供地 → 用地企业与评价 → 占用耕地指标 → 闲置土地 for a project picked from the list."""
     lang = current_lang()
-    _heading(_t("chain.heading"))
+    panels.heading(_t("chain.heading"))
     st.caption(_t("chain.caption"))
     projects = load_dataset("projects")
     approvals, supplies = load_dataset("approvals"), load_dataset("supplies")

@@ -60,14 +60,6 @@ def tables() -> dict[str, pd.DataFrame]:
     return {ind: view.localise_regions(panels.indicator(ind), names) for ind in ids}
 
 
-def _heading(text: str, *indicators: str) -> None:
-    """A section heading with an explain popover per indicator shown under it."""
-    with st.container(horizontal=True, vertical_alignment="center"):
-        st.subheader(text, anchor=False)
-        for ind in indicators:
-            panels.explain(ind)
-
-
 def _chart_title(text: str, indicator: str) -> None:
     """A chart's bold title with the explain popover of the indicator it draws."""
     with st.container(horizontal=True, vertical_alignment="center"):
@@ -116,7 +108,7 @@ def render_kpis(data: dict[str, pd.DataFrame], region: str | None, prof: Profile
 def render_stock(data: dict[str, pd.DataFrame], region: str | None, region_label: str) -> None:
     """批而未供 by county (stacked by age band) and the selected region's stock by approval year."""
     lang = current_lang()
-    _heading(_t("stock_heading"))
+    panels.heading(_t("stock_heading"))
     left, right = st.columns(2)
     with left:
         _chart_title(_t("stock_by_county"), "unsupplied_stock")
@@ -142,7 +134,7 @@ def render_supply_rate(data: dict[str, pd.DataFrame], region: str | None, prof: 
     """Five-year supply rate per county against the profile's floor."""
     lang = current_lang()
     years = int(prof["supply_rate_window_years"])
-    _heading(_t("supply_heading", years=years), "supply_rate_5y")
+    panels.heading(_t("supply_heading", years=years), "supply_rate_5y")
     floor = view.supply_floor_pct(prof)
     st.caption(_t("supply_caption", years=years, floor=f"{floor:g}"))
     frame = view.supply_rate_frame(data["supply_rate_5y"], prof, lang)
@@ -156,7 +148,7 @@ def render_supply_rate(data: dict[str, pd.DataFrame], region: str | None, prof: 
 def render_disposal(data: dict[str, pd.DataFrame], region: str | None, region_label: str, prof: Profile) -> None:
     """The region's cumulative disposal rates by quarter, and the counties' this quarter, against the floors."""
     lang = current_lang()
-    _heading(_t("disposal_heading"), "disposal_rates_quarterly")
+    panels.heading(_t("disposal_heading"), "disposal_rates_quarterly")
     floors = view.disposal_floors_pct(prof)
     st.caption(_t("disposal_caption", floors="、".join(f"Q{q} {v:g}%" for q, v in floors.items())))
     left, right = st.columns(2)
@@ -179,7 +171,7 @@ def render_disposal(data: dict[str, pd.DataFrame], region: str | None, region_la
 def render_suspensions(data: dict[str, pd.DataFrame], prof: Profile) -> None:
     """Suspended counties as alerts with the rule text, the flag table, and the profile's clauses."""
     lang = current_lang()
-    _heading(_t("flags_heading"), "suspension_flags")
+    panels.heading(_t("flags_heading"), "suspension_flags")
     flags = data["suspension_flags"]
     alerts = view.suspension_alerts(flags, lang)
     if alerts:
@@ -197,7 +189,7 @@ def render_suspensions(data: dict[str, pd.DataFrame], prof: Profile) -> None:
 def render_idle_cases(data: dict[str, pd.DataFrame], region: str | None) -> None:
     """The 一地一策 idle-case table, open cases by default."""
     lang = current_lang()
-    _heading(_t("idle_heading"), "idle_cases")
+    panels.heading(_t("idle_heading"), "idle_cases")
     scope = st.segmented_control(_t("idle_scope"), view.IDLE_SCOPES, default="open", key=IDLE_SCOPE_KEY,
                                  format_func=lambda s: _t(f"scope_{s}")) or "open"
     frame = view.idle_case_table(data["idle_cases"], region, scope, lang)
@@ -222,7 +214,7 @@ def render_map(data: dict[str, pd.DataFrame], region: str | None) -> tuple[str, 
     Returns ``(layer, feature id)`` of a feature clicked since the last run (the chain opens on its approval).
     """
     lang = current_lang()
-    _heading(_t("map_heading"))
+    panels.heading(_t("map_heading"))
     regions = load_display_regions()
     if regions is None:
         st.info(_t("no_regions"))
@@ -265,7 +257,7 @@ def render_map(data: dict[str, pd.DataFrame], region: str | None) -> tuple[str, 
 def render_chain(data: dict[str, pd.DataFrame], region: str | None, picked: tuple[str, str] | None) -> None:
     """The parcel chain 批 → 供 → 用 for an approval chosen in a picker (or by a click on the map)."""
     lang = current_lang()
-    _heading(_t("chain_heading"))
+    panels.heading(_t("chain_heading"))
     approvals, supplies = load_dataset("approvals"), load_dataset("supplies")
     if approvals is None or supplies is None:
         st.info(_t("no_approvals"))

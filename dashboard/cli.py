@@ -8,6 +8,7 @@ docs   regenerate docs/DATA_CONTRACTS.md from the contracts
 indicators  compute every indicator table (JSON with stable keys: see ``indicators_payload``)
 tiles  build the land-use vector tiles of the current version (``make run`` does this before serving)
 validate, import, versions, publish, rollback, export, gc   data management (see :mod:`dashboard.cli_data`)
+users  local accounts: ``users add NAME --role ROLE``, ``users remove NAME``, ``users list`` (:mod:`dashboard.cli_users`)
 """
 
 from __future__ import annotations
@@ -223,6 +224,13 @@ def build_parser() -> argparse.ArgumentParser:
     from dashboard.cli_data import add_data_commands
 
     add_data_commands(commands)
+    from dashboard.cli_public import add_public_commands
+
+    add_public_commands(commands)
+
+    from dashboard.cli_users import add_user_commands
+
+    add_user_commands(commands)
     return parser
 
 

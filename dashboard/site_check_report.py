@@ -6,21 +6,16 @@ Both are built from the tables of :mod:`dashboard.views.site_check`, so the page
 the same numbers.  The map is the Altair chart :func:`dashboard.views.site_check.report_map_chart` rendered to PNG
 offline by vl-convert (:func:`dashboard.charts.chart_png`).
 
-The PDF is written with fpdf2 in Noto Sans CJK SC, from the ``.ttc`` collections Debian's ``fonts-noto-cjk``
-installs (``make fonts``; the face is picked by name).  Those fonts have CFF outlines, which fpdf2 embeds as a
-CID-keyed font with its own encoding CMap: viewers draw it, but text extraction (pypdf, and so search and
-copy-paste in some tools) misreads it.  So the report first cuts the face down to the characters it prints
-(fontTools subsetter, ~0.5 s) and converts that subset's outlines to TrueType quadratics (cu2qu): fpdf2 then
-embeds an ordinary Identity-H TrueType font whose text every reader gets back.  Without the fonts the report
-cannot show Chinese, so it is refused with a message (``site_check.error.no_font``) rather than printed with
-empty boxes.
+The PDF is written with fpdf2 in Noto Sans CJK SC through :mod:`dashboard.pdf` (shared with the county
+briefing): the face is cut down to the characters the report prints and converted to TrueType so that text
+extraction works.  Without the fonts the report cannot show Chinese, so it is refused with a message
+(``site_check.error.no_font``) rather than printed with empty boxes.
 """
 
 from __future__ import annotations
 
 import io
 import string
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,15 +25,13 @@ from pathlib import Path
 import pandas as pd
 
 from dashboard.charts import CJK_FONT_DIRS
-from dashboard.errors import UserError
 from dashboard.export import ExportMeta, escape_cell, meta_rows
+from dashboard.pdf import CJK_FACE, CJK_FILES, cell_text, find_cjk_fonts, subset_font_files, truetype_subset  # noqa: F401
+from dashboard.pdf import pdf_class as _pdf_class
+from dashboard.pdf import table as pdf_table
 from dashboard.site_check import SiteCheck
 from dashboard.views import site_check as views
 
-#: The face used from the Noto CJK collections (Simplified Chinese).
-CJK_FACE = "Noto Sans CJK SC"
-#: File names of the regular and bold collections in Debian's fonts-noto-cjk.
-CJK_FILES = {"": "NotoSansCJK-Regular.ttc", "B": "NotoSansCJK-Bold.ttc"}
 #: Rows of the candidate table in the report (the page lists all of them).
 REPORT_CANDIDATES = views.MAP_CANDIDATES
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -132,133 +125,23 @@ def sections(check: SiteCheck, ctx: ReportContext, lang: str) -> list[Section]:
 
 @cache
 def cjk_fonts() -> dict[str, tuple[Path, int]]:
-    """``{style: (collection file, face index)}`` of :data:`CJK_FACE` in the installed Noto CJK collections.
+    """``{style: (collection file, face index)}`` of the Noto CJK face (:func:`dashboard.pdf.find_cjk_fonts` over
+    :data:`CJK_FONT_DIRS`), cached.
 
     Raises
     ------
     UserError
         ``site_check.error.no_font`` when the fonts are not installed (``make fonts``).
     """
-    from fontTools.ttLib import TTCollection
-
-    found = {}
-    for style, file_name in CJK_FILES.items():
-        for folder in CJK_FONT_DIRS:
-            path = folder / file_name
-            if not path.is_file():
-                continue
-            collection = TTCollection(str(path), lazy=True)
-            for index, font in enumerate(collection.fonts):
-                if font["name"].getDebugName(1) == CJK_FACE:
-                    found[style] = (path, index)
-                    break
-            if style in found:
-                break
-    if "" not in found:
-        raise UserError("site_check.error.no_font", font=CJK_FACE)
-    found.setdefault("B", found[""])
-    return found
-
-
-def truetype_subset(path: Path, index: int, text: str) -> bytes:
-    """Face ``index`` of the collection ``path`` cut down to the glyphs of ``text``, with TrueType outlines.
-
-    CFF cubic outlines are converted to quadratic ones (cu2qu, 1 font unit tolerance); hinting and layout
-    features are dropped (the report needs neither).
-    """
-    from fontTools import subset
-    from fontTools.pens.cu2quPen import Cu2QuPen
-    from fontTools.pens.ttGlyphPen import TTGlyphPen
-    from fontTools.ttLib import TTFont, newTable
-
-    font = TTFont(str(path), fontNumber=index, lazy=True)
-    options = subset.Options()
-    options.layout_features, options.hinting, options.desubroutinize = [], False, True
-    options.name_IDs, options.notdef_outline = ["*"], True
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(text=text)
-    subsetter.subset(font)
-    if "CFF " in font:
-        order = font.getGlyphOrder()
-        outlines = font.getGlyphSet()
-        glyphs = {}
-        for name in order:
-            pen = TTGlyphPen(outlines)
-            outlines[name].draw(Cu2QuPen(pen, 1.0, reverse_direction=True))
-            glyphs[name] = pen.glyph()
-        font["loca"] = newTable("loca")
-        font["glyf"] = glyf = newTable("glyf")
-        glyf.glyphOrder, glyf.glyphs = order, glyphs
-        for tag in ("CFF ", "VORG"):
-            if tag in font:
-                del font[tag]
-        font["maxp"] = maxp = newTable("maxp")
-        maxp.tableVersion = 0x00010000
-        for attr in ("maxTwilightPoints", "maxStorage", "maxFunctionDefs", "maxInstructionDefs",
-                     "maxStackElements", "maxSizeOfInstructions", "maxComponentElements"):
-            setattr(maxp, attr, 0)
-        maxp.maxZones = 1
-        post = font["post"]
-        post.formatType, post.extraNames, post.mapping, post.glyphOrder = 2.0, [], {}, order
-        font["head"].glyphDataFormat = 0
-        font.sfntVersion = "\x00\x01\x00\x00"
-    buffer = io.BytesIO()
-    font.save(buffer)
-    return buffer.getvalue()
-
-
-def _pdf_class():
-    from fpdf import FPDF
-
-    class ReportPdf(FPDF):
-        footer_text = ""
-
-        def footer(self):
-            self.set_y(-12)
-            self.set_font("cjk", size=8)
-            self.set_text_color(110, 110, 110)
-            self.cell(0, 6, f"{self.footer_text}  {self.page_no()}/{{nb}}", align="C")
-
-    return ReportPdf
+    return find_cjk_fonts(CJK_FONT_DIRS)
 
 
 _LEVEL_COLOURS = {"error": (180, 30, 30), "warning": (170, 100, 0), "success": (30, 110, 50), "info": (40, 60, 120)}
 _LEVEL_MARKS = {"error": "×", "warning": "!", "success": "✓", "info": "·"}
 
 
-def _cell_text(value) -> str:
-    if isinstance(value, float):
-        return "—" if pd.isna(value) else f"{value:,.2f}"
-    if hasattr(value, "item") and not isinstance(value, str):
-        value = value.item()
-        if isinstance(value, float):
-            return "—" if pd.isna(value) else f"{value:,.2f}"
-    return str(value)
-
-
-def _pdf_table(pdf, frame: pd.DataFrame) -> None:
-    numeric = [pd.api.types.is_numeric_dtype(frame[c]) for c in frame.columns]
-    widths = []
-    for column, is_number in zip(frame.columns, numeric):
-        longest = max([len(str(column))] + [len(_cell_text(v)) for v in frame[column].head(50)])
-        widths.append(min(max(longest, 4), 40 if not is_number else 14))
-    align = tuple("RIGHT" if n else "LEFT" for n in numeric)
-    pdf.set_font("cjk", size=8)
-    with pdf.table(col_widths=tuple(widths), text_align=align, line_height=4.6, padding=1,
-                   headings_style=_headings_style(), borders_layout="HORIZONTAL_LINES") as table:
-        head = table.row()
-        for column in frame.columns:
-            head.cell(str(column))
-        for values in frame.itertuples(index=False):
-            row = table.row()
-            for value in values:
-                row.cell(_cell_text(value))
-
-
-def _headings_style():
-    from fpdf.fonts import FontFace
-
-    return FontFace(family="cjk", emphasis="BOLD", size_pt=8, fill_color=(235, 239, 245))
+_cell_text = cell_text
+_pdf_table = pdf_table
 
 
 def to_pdf_bytes(check: SiteCheck, ctx: ReportContext, lang: str = "zh") -> bytes:
@@ -271,12 +154,7 @@ def to_pdf_bytes(check: SiteCheck, ctx: ReportContext, lang: str = "zh") -> byte
     """
     fonts = cjk_fonts()
     parts = sections(check, ctx, lang)
-    with tempfile.TemporaryDirectory(prefix="site-check-pdf-") as tmp:
-        files = {}
-        text = _printed_text(check, ctx, parts, lang)
-        for style, (path, index) in fonts.items():
-            files[style] = Path(tmp) / f"cjk{style or 'R'}.ttf"
-            files[style].write_bytes(truetype_subset(path, index, text))
+    with subset_font_files(_printed_text(check, ctx, parts, lang), fonts) as files:
         return _write_pdf(check, ctx, parts, lang, files)
 
 

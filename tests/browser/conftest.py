@@ -76,7 +76,6 @@ def _running_app(log_path: Path, prepare_store=None):
     if prepare_store is not None:
         prepare_store(Path(store.name))
     port = _free_loopback_port()
-    base_url = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(
@@ -89,13 +88,26 @@ def _running_app(log_path: Path, prepare_store=None):
         # Uploads in browser tests must never reach the real var/store.
         "DASHBOARD_STORE": store.name,
     }
+    try:
+        with serve_streamlit("app.py", env, port, log_path) as url:
+            yield url
+    finally:
+        store.cleanup()
+
+
+@contextlib.contextmanager
+def serve_streamlit(script: str, env: dict, port: int, log_path: Path, extra_args: tuple[str, ...] = ()):
+    """``streamlit run <script>`` on ``127.0.0.1:<port>`` with ``env``, output to ``log_path``; yields the base URL
+    once the server answers its health check; stops the server afterwards."""
+    base_url = f"http://127.0.0.1:{port}"
     cmd = [
-        sys.executable, "-m", "streamlit", "run", "app.py",
+        sys.executable, "-m", "streamlit", "run", script,
         "--server.port", str(port),
         "--server.address", "127.0.0.1",
         "--server.headless", "true",
         "--server.fileWatcherType", "none",
         "--browser.gatherUsageStats", "false",
+        *extra_args,
     ]
     with log_path.open("w", encoding="utf-8") as log:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
@@ -103,9 +115,9 @@ def _running_app(log_path: Path, prepare_store=None):
             deadline = time.monotonic() + HEALTH_TIMEOUT_S
             while not _healthy(base_url):
                 if proc.poll() is not None:
-                    pytest.fail(f"streamlit exited with {proc.returncode} before it was healthy; see {log_path}")
+                    pytest.fail(f"{script} exited with {proc.returncode} before it was healthy; see {log_path}")
                 if time.monotonic() > deadline:
-                    pytest.fail(f"streamlit not healthy after {HEALTH_TIMEOUT_S} s; see {log_path}")
+                    pytest.fail(f"{script} not healthy after {HEALTH_TIMEOUT_S} s; see {log_path}")
                 time.sleep(0.25)
             yield base_url
         finally:
@@ -115,7 +127,6 @@ def _running_app(log_path: Path, prepare_store=None):
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(timeout=5)
-            store.cleanup()
 
 
 @pytest.fixture(scope="session")

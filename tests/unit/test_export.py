@@ -28,6 +28,15 @@ CASES = [
     ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
     ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
     ("-", "'-"),
+    ("=", "'="),
+    ("   @cmd", "'   @cmd"),  # leading spaces before each trigger
+    (" +A1", "' +A1"),
+    ("  -A1", "'  -A1"),
+    (" \t1", "' \t1"),
+    (" \r1", "' \r1"),
+    ("\u00a0=1", "'\u00a0=1"),  # no-break space
+    ("\t-1", "'\t-1"),  # a tab starts a formula even before a number
+    ("+86 138 0000 0000", "'+86 138 0000 0000"),  # a phone number is not a plain number: escaped
     ("-1", "-1"),  # text that is exactly a number cannot run anything: kept as is
     ("+1", "+1"),
     ("-12.5", "-12.5"),
@@ -36,6 +45,8 @@ CASES = [
     ("530402", "530402"),
     ("玉溪市红塔区", "玉溪市红塔区"),
     ("a=1", "a=1"),
+    ("1-1", "1-1"),
+    ("\u2212" + "5", "\u2212" + "5"),  # the minus sign U+2212 is no trigger
     ("", ""),
     (-5, -5),  # real numbers untouched, negative included
     (-5.5, -5.5),
@@ -196,3 +207,36 @@ def test_meta_for_a_stored_version():
         {"county": "530402"},
     )
     assert made.exported_at.tzinfo is not None
+
+
+STRING_CASES = [(v, e) for v, e in CASES if isinstance(v, str) and v]
+
+
+@pytest.mark.parametrize(("value", "expected"), STRING_CASES)
+def test_each_case_as_cell_header_and_metadata_in_csv_and_xlsx(value, expected):
+    """The escaping table, one case at a time, through both writers: as a data cell, as a header cell and as a
+    filter value in the metadata; read back with the csv module and with openpyxl."""
+    frame = pd.DataFrame({value: pd.array([value], dtype="string"), "n": [-7.5]})
+    info = meta(filters={"f": value}, source=value)
+    rows = read_csv_rows(to_csv_bytes(frame, meta=info))
+    blank = rows.index([])
+    assert rows[blank + 1] == [expected, "n"]  # header
+    assert rows[blank + 2] == [expected, "-7.5"]  # cell; the real negative number untouched
+    assert dict(rows[:blank])["数据来源"] == expected
+    book = openpyxl.load_workbook(io.BytesIO(to_xlsx_bytes(frame, meta=info)))
+    # XML reading turns a CR into LF (line-end normalisation); the apostrophe is what matters.
+    want = expected.replace("\r", "\n")
+    data = book["数据"]
+    assert [c.value for c in data[1]] == [want, "n"]
+    assert data["A2"].value == want and data["A2"].data_type == "s"
+    assert data["B2"].value == -7.5 and data["B2"].data_type == "n"
+    meta_values = {r[0]: r[1] for r in book["元数据"].values}
+    assert meta_values["数据来源"] == want
+    assert meta_values["筛选条件"] == "f=" + value.replace("\r", "\n")  # starts with "f": no trigger
+    assert all(c.data_type != "f" for sheet in book for row in sheet.iter_rows() for c in row)
+
+
+def test_metadata_has_source_version_date_filters_and_time():
+    book = openpyxl.load_workbook(io.BytesIO(to_xlsx_bytes(pd.DataFrame({"a": [1]}), meta=meta())))
+    labels = [r[0] for r in book["元数据"].values]
+    assert {"数据来源", "数据版本", "数据截止日期", "筛选条件", "导出时间"} <= set(labels)

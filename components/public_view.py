@@ -1,0 +1,288 @@
+"""Rendering for the public app (``public_app.py``, ``pages_public/``): language, header, tables and charts.
+
+Reads only through :mod:`dashboard.public_reader` (the public extract folder).  Must not import the internal
+loaders, store or frame (``components.loaders``, ``components.frame``, ``components.state``, ``dashboard.store``,
+``dashboard.io``, ``dashboard.indicators``): a unit test checks ``sys.modules`` after importing the public pages.
+"""
+
+from __future__ import annotations
+
+import math
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from dashboard import public_reader
+from dashboard.i18n import DEFAULT_LANG, LANGUAGE_NAMES, LANGUAGES, normalise_lang
+from dashboard.i18n import t as _t
+
+LANG = "_public_lang"
+
+#: Published column → (i18n key of its header, unit key or None, decimals or None for text/counts).
+COLUMNS: dict[str, tuple[str, str | None, int | None]] = {
+    "region_name": ("public.col.region", None, None),
+    "group": ("public.col.group", None, None),
+    "area_ha": ("public.col.area", "public.unit.ha", 2),
+    "area_mu": ("public.col.area", "public.unit.mu", 0),
+    "share_pct": ("public.col.share", "public.unit.pct", 2),
+    "parcels": ("public.col.parcels", "public.unit.count", 0),
+    "indicator": ("public.col.indicator", None, None),
+    "unit": ("public.col.unit", None, None),
+    "filed": ("public.col.filed", None, 0),
+    "bought": ("public.col.bought", None, 0),
+    "pooled_out": ("public.col.pooled_out", None, 0),
+    "occupied": ("public.col.occupied", None, 0),
+    "sold": ("public.col.sold", None, 0),
+    "debt_repaid": ("public.col.debt_repaid", None, 0),
+    "pooled_in": ("public.col.pooled_in", None, 0),
+    "balance": ("public.col.balance", None, 0),
+    "shortfall": ("public.col.shortfall", None, 0),
+    "entries": ("public.col.entries", "public.unit.count", 0),
+    "approvals": ("public.col.approvals", "public.unit.count", 0),
+    "approved_mu": ("public.col.approved", "public.unit.mu", 0),
+    "supplied_mu": ("public.col.supplied", "public.unit.mu", 0),
+    "unsupplied_mu": ("public.col.unsupplied", "public.unit.mu", 0),
+    "supply_rate_pct": ("public.col.supply_rate", "public.unit.pct", 2),
+    "supply_rate_min_pct": ("public.col.supply_rate_min", "public.unit.pct", 2),
+    "gap_pp": ("public.col.gap", "public.unit.pp", 2),
+    "below_min": ("public.col.below_min", None, None),
+    "cases": ("public.col.cases", "public.unit.count", 0),
+    "idle_mu": ("public.col.idle", "public.unit.mu", 0),
+    "undisposed_cases": ("public.col.undisposed_cases", "public.unit.count", 0),
+    "undisposed_mu": ("public.col.undisposed", "public.unit.mu", 0),
+    "disposed_cases": ("public.col.disposed_cases", "public.unit.count", 0),
+    "disposed_mu": ("public.col.disposed", "public.unit.mu", 0),
+    "overdue_cases": ("public.col.overdue_cases", "public.unit.count", 0),
+    "enterprises": ("public.col.enterprises", "public.unit.count", 0),
+    "invest_per_mu_wan": ("public.col.invest_per_mu", "public.unit.wan_per_mu", 1),
+    "output_per_mu_wan": ("public.col.output_per_mu", "public.unit.wan_per_mu", 1),
+    "tax_per_mu_wan": ("public.col.tax_per_mu", "public.unit.wan_per_mu", 1),
+    "invest_below_benchmark": ("public.col.invest_below", None, None),
+    "output_below_benchmark": ("public.col.output_below", None, None),
+}
+
+
+# ------------------------------------------------------------------------------------------------ language
+
+
+def init_lang() -> None:
+    """Seed the language from ``?lang=`` on a session's first run."""
+    if LANG not in st.session_state:
+        st.session_state[LANG] = normalise_lang(st.query_params.get("lang", DEFAULT_LANG))
+
+
+def lang() -> str:
+    return normalise_lang(st.session_state.get(LANG, DEFAULT_LANG))
+
+
+def t(key: str, **params) -> str:
+    return _t(key, lang(), **params)
+
+
+def _remember_lang() -> None:
+    st.session_state[LANG] = st.session_state["public_lang"]
+
+
+def _sync_lang() -> None:
+    if lang() == DEFAULT_LANG:
+        if "lang" in st.query_params:
+            del st.query_params["lang"]
+    elif st.query_params.get("lang") != lang():
+        st.query_params["lang"] = lang()
+
+
+# ---------------------------------------------------------------------------------------------------- data
+
+
+def _stamp() -> tuple[str, float]:
+    """The cache key of the extract: its folder and manifest time (a new publish invalidates the caches)."""
+    folder = public_reader.extract_dir()
+    try:
+        return str(folder), public_reader.resolve("manifest.json", folder).stat().st_mtime
+    except OSError:
+        return str(folder), 0.0
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _manifest(stamp: tuple[str, float]) -> dict | None:
+    if not public_reader.available():
+        return None
+    public_reader.check_folder()
+    return public_reader.read_manifest()
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _table(name: str, stamp: tuple[str, float]) -> pd.DataFrame:
+    return public_reader.read_table(name)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _changelog(stamp: tuple[str, float]) -> list[dict]:
+    return public_reader.read_changelog()
+
+
+def manifest() -> dict:
+    """The extract's manifest; stops the page with a translated message when nothing was published."""
+    found = _manifest(_stamp())
+    if found is None:
+        st.warning(t("public.no_extract"))
+        st.stop()
+    return found
+
+
+def table(name: str) -> pd.DataFrame:
+    return _table(name, _stamp()).copy()
+
+
+def changelog() -> list[dict]:
+    return _changelog(_stamp())
+
+
+# ---------------------------------------------------------------------------------------------------- frame
+
+
+def render_sidebar() -> None:
+    """Language switch, data date and publication time (the public sidebar shows nothing else)."""
+    init_lang()
+    info = manifest()
+    with st.sidebar:
+        st.selectbox(t("public.language"), LANGUAGES, index=LANGUAGES.index(lang()), key="public_lang",
+                     format_func=LANGUAGE_NAMES.get, on_change=_remember_lang)
+        if info.get("is_demo"):
+            st.badge(t("public.demo_badge"), icon=":material/science:", color="orange")
+        st.caption(t("public.data_date", date=info["data_date"]))
+        st.caption(t("public.published_at", time=info["published_at"].replace("T", " ")[:16]))
+    _sync_lang()
+
+
+def render_header(title_key: str, tables: tuple[str, ...] | None = None) -> dict:
+    """Page title, then the data date and the source of the page's tables (all when ``None``); returns the
+    manifest."""
+    info = manifest()
+    tables = tuple(info["tables"]) if tables is None else tables
+    st.title(t(title_key))
+    sources = dict.fromkeys(info["tables"][name][f"source_{lang()}"] for name in tables)
+    demo = t("public.demo_note") if info.get("is_demo") else ""
+    st.caption(t("public.header_caption", date=info["data_date"], source="；".join(sources) if lang() == "zh"
+                 else "; ".join(sources), demo=demo))
+    return info
+
+
+def table_caption(name: str) -> None:
+    """One line under a table: its source, data date and how many rows were withheld."""
+    info = manifest()
+    meta = info["tables"][name]
+    st.caption(t("public.table_caption", title=meta[f"title_{lang()}"], date=info["data_date"],
+                 source=meta[f"source_{lang()}"], withheld=meta["suppressed_rows"], n=info["min_group"],
+                 unit=meta[f"count_{lang()}"]))
+
+
+# ---------------------------------------------------------------------------------------------------- tables
+
+
+def region_label(frame: pd.DataFrame) -> pd.Series:
+    return frame["region_name"] if lang() == "zh" else frame["region_name_en"]
+
+
+def header(column: str) -> str:
+    key, unit, _ = COLUMNS[column]
+    return f"{t(key)}（{t(unit)}）" if unit and lang() == "zh" else (f"{t(key)} ({t(unit)})" if unit else t(key))
+
+
+def _cell(value, digits: int | None, reason: str) -> str:
+    if reason in ("small_group", "complementary"):
+        return t(f"public.withheld_{reason}")
+    if reason == "no_data":  # nothing to count (e.g. a county without a park)
+        return t("public.no_data")
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if isinstance(value, (bool, np.bool_)):
+        return t("public.yes") if value else t("public.no")
+    if digits is None:
+        return str(value)
+    return f"{float(value):,.{digits}f}"
+
+
+def display_frame(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """``columns`` of a public table as text: translated headers with units, published precision, withheld marks.
+
+    Region names follow the language; ``group`` is the land-use group in the language; ``indicator`` is translated.
+    """
+    frame = frame.reset_index(drop=True)
+    reasons = frame["suppression"].fillna("").astype(str)
+    out = {}
+    for column in columns:
+        if column == "region_name":
+            values = region_label(frame)
+        elif column == "group":
+            values = frame["group_zh"] if lang() == "zh" else frame["group_en"]
+        elif column == "indicator":
+            values = frame["indicator"].map(lambda v: t(f"public.arable.{v}"))
+        elif column == "unit":
+            values = frame["unit"].map(lambda v: t(f"public.unit.{v}"))
+        else:
+            values = frame[column]
+        digits = COLUMNS[column][2]
+        text_column = column in ("region_name", "group", "indicator", "unit")
+        out[header(column)] = [
+            str(v) if text_column else _cell(v, digits, reason)
+            for v, reason in zip(values, reasons, strict=True)
+        ]
+    return pd.DataFrame(out)
+
+
+def render_table(name: str, frame: pd.DataFrame, columns: list[str], key: str) -> None:
+    """The table, its caption (source, date, withheld rows) and a CSV download of the whole published table."""
+    st.dataframe(display_frame(frame, columns), hide_index=True, width="stretch", key=f"{key}_df")
+    table_caption(name)
+    st.download_button(t("public.download_csv"), public_reader.csv_bytes(name), file_name=f"{name}.csv",
+                       mime="text/csv", key=f"{key}_csv", icon=":material/download:")
+
+
+def kpi(label_key: str, value, unit_key: str, digits: int, help_text: str | None = None,
+        missing_key: str = "public.withheld") -> None:
+    """One metric card; a withheld or missing value shows ``missing_key`` (the withheld mark by default)."""
+    missing = value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+    shown = t(missing_key) if missing else f"{float(value):,.{digits}f}"
+    label = f"{t(label_key)}（{t(unit_key)}）" if lang() == "zh" else f"{t(label_key)} ({t(unit_key)})"
+    st.metric(label, shown, help=help_text, border=True)
+
+
+# ---------------------------------------------------------------------------------------------------- charts
+
+
+def bar_chart(frame: pd.DataFrame, category: str, value: str, title_key: str, *, rule: float | None = None,
+              rule_key: str | None = None, sort_desc: bool = True, horizontal: bool = True) -> None:
+    """A bar chart of ``value`` by ``category`` (withheld rows left out and named under the chart)."""
+    data = frame[[category, value]].dropna()
+    left_out = sorted(set(frame[category]) - set(data[category]))
+    value_title = header(value)
+    order = "-x" if horizontal and sort_desc else ("-y" if sort_desc else None)
+    if horizontal:
+        bars = alt.Chart(data).mark_bar(color="#b3261e").encode(
+            y=alt.Y(f"{category}:N", title=None, sort=order, axis=alt.Axis(labelLimit=260)),
+            x=alt.X(f"{value}:Q", title=value_title),
+            tooltip=[alt.Tooltip(f"{category}:N", title=t("public.col.region")),
+                     alt.Tooltip(f"{value}:Q", title=value_title, format=",.2f")],
+        )
+    else:
+        bars = alt.Chart(data).mark_bar(color="#b3261e").encode(
+            x=alt.X(f"{category}:N", title=None, sort=order),
+            y=alt.Y(f"{value}:Q", title=value_title),
+            tooltip=[alt.Tooltip(f"{category}:N", title=t("public.col.group")),
+                     alt.Tooltip(f"{value}:Q", title=value_title, format=",.2f")],
+        )
+    chart = bars
+    if rule is not None:
+        line = alt.Chart(pd.DataFrame({"v": [rule], "label": [t(rule_key, value=rule)]}))
+        enc = {"x": "v:Q"} if horizontal else {"y": "v:Q"}
+        chart = bars + line.mark_rule(color="#1f4e79", strokeDash=[4, 3], size=2).encode(
+            **enc, tooltip=alt.Tooltip("label:N", title=""))
+    st.subheader(t(title_key))
+    st.altair_chart(chart.properties(height=max(220, 34 * len(data)) if horizontal else 320), width="stretch")
+    if rule is not None:
+        st.caption(t(rule_key, value=rule))
+    if left_out:
+        st.caption(t("public.chart_left_out", names="、".join(left_out) if lang() == "zh" else ", ".join(left_out)))
