@@ -19,6 +19,7 @@ import streamlit as st
 
 from components.auth import acting_user, current_role
 from components.loaders import load_dataset
+from components.panels import table_downloads
 from components.state import current_lang, t
 from dashboard import store
 from dashboard.auth import can_publish
@@ -341,8 +342,9 @@ def render_versions(dataset: str) -> None:
     if versions:
         labels = {k: t(f"data_page.versions.{k}") for k in
                   ("version", "created", "uploader", "rows", "data_date", "note", "current")}
-        st.dataframe(versions_table(versions, labels, t("data_page.versions.current_mark")), hide_index=True,
-                     key="dm_versions", width="stretch")
+        table = versions_table(versions, labels, t("data_page.versions.current_mark"))
+        st.dataframe(table, hide_index=True, key="dm_versions", width="stretch")
+        table_downloads(table, f"{dataset}_{t('data_page.versions.version')}", (dataset,), key="dm_versions")
         cols = st.columns([2, 2, 1], vertical_alignment="bottom")
         target = cols[0].selectbox(t("data_page.rollback_to"), [v.version for v in versions], key="dm_rollback_to")
         confirm = cols[1].checkbox(t("data_page.rollback_confirm"), key="dm_rollback_confirm")
@@ -369,6 +371,8 @@ def render_versions(dataset: str) -> None:
     if events:
         labels = {k: t(f"data_page.audit.{k}") for k in
                   ("time", "event", "user", "version", "previous", "original_name", "reason")}
-        st.dataframe(audit_table(events, labels), hide_index=True, key="dm_audit", width="stretch")
+        table = audit_table(events, labels)
+        st.dataframe(table, hide_index=True, key="dm_audit", width="stretch")
+        table_downloads(table, f"{dataset}_{t('data_page.audit_heading')}", (dataset,), key="dm_audit")
     else:
         st.caption(t("data_page.no_audit"))

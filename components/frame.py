@@ -6,6 +6,7 @@ import streamlit as st
 
 from components.auth import current_role, render_login_prompt, resolve_access
 from components.loaders import dataset_versions, load_dataset
+from components.panels import table_downloads
 from components.state import (
     CITY,
     LANG,
@@ -131,3 +132,4 @@ def render_dataset_status(datasets: tuple[str, ...], key: str) -> None:
         labels={k: t(f"status.{k}") for k in ("dataset", "version", "rows", "data_date", "source", "missing")},
     )
     st.dataframe(table, hide_index=True, key=key, width="stretch")
+    table_downloads(table, t("status.heading"), datasets, key=key)

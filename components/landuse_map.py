@@ -167,6 +167,8 @@ def _render_parcel_detail(parcel_id: str, landuse) -> None:
                                   "overlap_mu": t("maps.overlap_mu"), "overlap_m2": t("maps.overlap_m2"),
                                   "share_pct": t("maps.overlap_share")})
     st.table(table.round(2).set_index(t("maps.overlap_kind")))
+    panels.table_downloads(table, f"{t('maps.overlaps')}_{detail.parcel_id}", ("landuse", "control_lines"),
+                           key="landuse_overlaps", filters={t("maps.parcel_id"): detail.parcel_id})
 
 
 def _render_feature_detail(layer_id: str, props: dict) -> None:

@@ -202,6 +202,8 @@ def _render_card(parcel: str, metrics, grades, profile, lang: str, parcels: pd.D
     table = pm.card_table(card, lang).rename(columns={c: t(f"parks_map.card.{c}") for c in
                                                       ("metric", "value", "benchmark", "ratio", "compare")})
     st.dataframe(table, hide_index=True, width="stretch", height="content", key="parks_card_metrics")
+    panels.table_downloads(table, f"{t('parks_map.card.metrics')}_{name}", ("park_parcels", "parks"),
+                           key="parks_card_metrics", filters={t("parks_map.card.parcel_id"): card.parcel_id})
 
 
 def _render_park_comparison(county: str | None, profile_id: str, lang: str) -> None:
