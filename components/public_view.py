@@ -15,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import public_reader
+from dashboard.export import ExportMeta, to_csv_bytes, to_xlsx_bytes
 from dashboard.i18n import DEFAULT_LANG, LANGUAGE_NAMES, LANGUAGES, normalise_lang
 from dashboard.i18n import t as _t
 
@@ -233,12 +234,31 @@ def display_frame(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+def export_meta(name: str, title: str) -> ExportMeta:
+    """What a public download says about itself: the table, its source, the extract's versions and data date."""
+    info = manifest()
+    source = info["tables"][name][f"source_{lang()}"] if name in info["tables"] else t("public.section.changelog")
+    versions = "、".join(f"{d}={v['version']}" for d, v in info.get("versions", {}).items())
+    return ExportMeta(dataset=title, source=source, version=versions, data_date=info["data_date"])
+
+
+def render_downloads(frame: pd.DataFrame, name: str, title: str, key: str, csv: bytes | None = None) -> None:
+    """CSV (the published file itself when given) and Excel (formula-escaped, with a metadata sheet)."""
+    meta = export_meta(name, title)
+    with st.container(horizontal=True):
+        st.download_button(t("public.download_csv"), csv if csv is not None else to_csv_bytes(frame, meta=meta, lang=lang()),
+                           file_name=f"{name}.csv", mime="text/csv", key=f"{key}_csv", icon=":material/download:")
+        st.download_button(t("public.download_xlsx"), lambda: to_xlsx_bytes(frame, meta=meta, lang=lang()),
+                           file_name=f"{name}.xlsx", key=f"{key}_xlsx", icon=":material/table_view:",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
 def render_table(name: str, frame: pd.DataFrame, columns: list[str], key: str) -> None:
-    """The table, its caption (source, date, withheld rows) and a CSV download of the whole published table."""
+    """The table, its caption (source, date, withheld rows), and CSV and Excel downloads of the whole published
+    table."""
     st.dataframe(display_frame(frame, columns), hide_index=True, width="stretch", key=f"{key}_df")
     table_caption(name)
-    st.download_button(t("public.download_csv"), public_reader.csv_bytes(name), file_name=f"{name}.csv",
-                       mime="text/csv", key=f"{key}_csv", icon=":material/download:")
+    render_downloads(frame, name, manifest()["tables"][name][f"title_{lang()}"], key, public_reader.csv_bytes(name))
 
 
 def kpi(label_key: str, value, unit_key: str, digits: int, help_text: str | None = None,

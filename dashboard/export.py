@@ -27,16 +27,22 @@ from __future__ import annotations
 import csv
 import io
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from numbers import Number
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from dashboard.store import DatasetVersion, message
+# Texts through i18n, not the store: the public app exports with this module and never loads the store.
+from dashboard.i18n import t as message
+
+if TYPE_CHECKING:
+    from dashboard.store import DatasetVersion
 
 #: First characters that make a spreadsheet evaluate a cell (OWASP CSV Injection).
 FORMULA_TRIGGERS = frozenset("=+-@\t\r")
@@ -120,6 +126,8 @@ class ExportMeta:
 
 
 def _geometry_columns(frame: pd.DataFrame) -> list[str]:
+    if "geopandas" not in sys.modules:  # no geometry column can exist; and the public app never loads geopandas
+        return []
     from geopandas.array import GeometryDtype
 
     return [str(c) for c in frame.columns if isinstance(frame[c].dtype, GeometryDtype)]

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from components.public_view import changelog, lang, render_header, t
+from components.public_view import changelog, lang, render_downloads, render_header, t
 
 info = render_header("public.page.changelog")
 st.subheader(t("public.section.changelog"))
@@ -14,7 +14,9 @@ entries = [
      t("public.log.versions"): ", ".join(f"{k} {v}" for k, v in e["versions"].items())}
     for e in reversed(changelog())
 ]
-st.dataframe(pd.DataFrame(entries), hide_index=True, width="stretch", key="changelog_df")
+log = pd.DataFrame(entries)
+st.dataframe(log, hide_index=True, width="stretch", key="changelog_df")
+render_downloads(log, "changelog", t("public.section.changelog"), "changelog")
 
 st.subheader(t("public.section.rules"))
 st.markdown(t("public.rules", n=info["min_group"]))

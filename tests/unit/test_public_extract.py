@@ -217,3 +217,23 @@ def test_public_app_imports_no_internal_loader(demo_extract):
     loaded = [m for m in report["modules"] if any(m == i or m.startswith(i + ".") for i in INTERNAL_MODULES)]
     assert loaded == [], f"the public app loaded internal modules: {loaded}"
     assert "dashboard.public_reader" in report["modules"] and "components.public_view" in report["modules"]
+
+
+def test_public_tables_export_to_excel_with_metadata(demo_extract):
+    """The public pages' Excel download: every published table, cells escaped, a metadata sheet with the data
+    date — through the export module the public app may load (it no longer imports the store)."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from dashboard.export import ExportMeta, to_xlsx_bytes
+
+    out, manifest = demo_extract
+    for name in TABLES:
+        frame = pd.read_parquet(out / f"{name}.parquet")
+        meta = ExportMeta(dataset=name, source=manifest["tables"][name]["source_zh"], version="demo",
+                          data_date=manifest["data_date"])
+        book = load_workbook(io.BytesIO(to_xlsx_bytes(frame, meta=meta, lang="zh")))
+        data, info = book.worksheets[0], book.worksheets[-1]
+        assert data.max_row == len(frame) + 1
+        assert any(cell.value == "2026-09-30" for row in info.iter_rows() for cell in row)
