@@ -74,6 +74,15 @@ def region_name(code: str | None = None) -> str:
     return region_options(load_dataset("regions"), current_lang()).get(code, code)
 
 
+def region_names() -> dict[str, str]:
+    """``{code: name}`` of every region (city and counties) in the UI language."""
+    regions = load_dataset("regions")
+    if regions is None:
+        return {}
+    column = "name_en" if current_lang() == "en" and "name_en" in regions.columns else "name"
+    return dict(zip(regions["code"].astype(str), regions[column].astype(str), strict=True))
+
+
 def selected_county() -> str | None:
     """The selected county code, or ``None`` when the whole city is selected."""
     region = current_region()

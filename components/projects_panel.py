@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from components import panels
+from components.frame import region_names
 from components.loaders import dataset_versions, load_dataset
 from components.state import current_lang, current_profile, t
 from dashboard import issue_loop
@@ -45,14 +46,6 @@ def _fmt(value, digits: int = 2) -> str:
     return "—" if value is None or pd.isna(value) else f"{value:,.{digits}f}"
 
 
-def _region_names() -> dict[str, str]:
-    regions = load_dataset("regions")
-    if regions is None:
-        return {}
-    column = "name_en" if current_lang() == "en" and "name_en" in regions.columns else "name"
-    return dict(zip(regions["code"].astype(str), regions[column].astype(str), strict=True))
-
-
 def render_projects_panel(county: str | None) -> None:
     """Every section for the sidebar's county (``None``: the city)."""
     lang = current_lang()
@@ -67,7 +60,7 @@ def render_projects_panel(county: str | None) -> None:
     everything = view.apply_loop(tracking, current, as_of)
     levels, stage_codes = render_filters(county)
     frame = view.filter_projects(everything, county, levels, stage_codes)
-    scope = {_t("filter.county"): _region_names().get(county, county) if county else _t("city"),
+    scope = {_t("filter.county"): region_names().get(county, county) if county else _t("city"),
              _t("filter.level"): "、".join(view.labels("level", lang)[x] for x in levels) or _t("all"),
              _t("filter.stage"): "、".join(view.labels("stage", lang)[x] for x in stage_codes) or _t("all")}
     render_kpis(frame, profile)
@@ -132,7 +125,7 @@ def render_list(frame: pd.DataFrame, profile: Profile, as_of: date, scope: dict)
     if frame.empty:
         st.info(_t("no_rows"))
         return
-    table = view.project_table(frame, lang, _region_names())
+    table = view.project_table(frame, lang, region_names())
     shades = dict(zip(table.index, view.row_shades(frame), strict=True))
 
     def shade(row: pd.Series) -> list[str]:

@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from components import panels
+from components.frame import region_names
 from components.loaders import dataset_versions, load_dataset, load_display_regions
 from components.maps import configured_basemap, picked_feature
 from components.state import current_lang, current_profile, t
@@ -44,17 +45,9 @@ def profile() -> Profile:
     return load_profile(current_profile())
 
 
-def _region_names() -> dict[str, str]:
-    regions = load_dataset("regions")
-    if regions is None:
-        return {}
-    column = "name_en" if current_lang() == "en" and "name_en" in regions.columns else "name"
-    return dict(zip(regions["code"].astype(str), regions[column].astype(str), strict=True))
-
-
 def tables() -> dict[str, pd.DataFrame]:
     """The page's indicator tables for the session's profile, region names in the UI language (copies)."""
-    names = _region_names()
+    names = region_names()
     ids = ("unsupplied_stock", "unsupplied_aging", "supply_rate_5y", "disposal_rates_quarterly",
            "suspension_flags", "idle_cases")
     return {ind: view.localise_regions(panels.indicator(ind), names) for ind in ids}
@@ -288,7 +281,7 @@ def render_chain(data: dict[str, pd.DataFrame], region: str | None, picked: tupl
     a = chain.approval
     kind = _t(f"kind.{a.get('kind')}") if a.get("kind") in ("batch", "single_site") else ""
     date = pd.Timestamp(a["approval_date"]).date().isoformat()
-    st.caption(_t("chain_caption", date=date, region=_region_names().get(str(a["county_code"]), a["county_code"]),
+    st.caption(_t("chain_caption", date=date, region=region_names().get(str(a["county_code"]), a["county_code"]),
                   kind=kind))
     flow = st.columns([3, 0.4, 3, 0.4, 3])
     with flow[0]:
