@@ -62,19 +62,9 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere
 
 from dashboard import bench_maps
 from dashboard.bench import machine
+from dashboard.headless import CHROMIUM, CHROMIUM_ARGS
 from dashboard.offline import STATIC_DIR
 
-CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 VIEWPORT = {"width": 1920, "height": 1080}
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 MAP = '[data-testid="stDeckGlJsonChart"]'

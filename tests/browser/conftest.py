@@ -23,20 +23,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from dashboard.headless import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.helpers import ARTIFACTS
 from tests.conftest import ROOT
 
-CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 VIEWPORT = {"width": 1920, "height": 1080}
 HEALTH_TIMEOUT_S = 60
