@@ -4,6 +4,7 @@
 #   make public     publish the public extract (data/public) and serve the public app on http://localhost:$(PUBLIC_PORT)
 #   make test       lint, then the whole pytest suite (unit, AppTest, browser)
 #   make lint       ruff
+#   make bench      every benchmark in one run, results into BENCHMARKS.md (BENCH_ARGS="--quick" for a smoke test)
 #   make demo       regenerate data/demo
 #   make vendor     re-fetch static/vendor/ from npm (only when upgrading; the files are committed)
 #   make clean      remove test artifacts and caches (distclean also removes .venv)
@@ -22,13 +23,15 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
+# `make bench` options (see `python -m dashboard bench --help`); the default writes the results block of BENCHMARKS.md.
+BENCH_ARGS ?= --write BENCHMARKS.md
 # Debian packages the browser tests need: Chromium (driven by Playwright; never `playwright install`) and CJK
 # fonts, without which Chinese text renders as boxes in screenshots (fontconfig provides the fc-list check); a Java
 # runtime for the Spark engine's parity tests.
 APT_PACKAGES := chromium fonts-noto-cjk fontconfig openjdk-17-jre-headless
 SUDO := $(shell [ "$$(id -u)" = 0 ] || ! command -v sudo >/dev/null || echo sudo)
 
-.PHONY: help venv fonts run public test-deps system-deps test lint vendor demo clean distclean
+.PHONY: help venv fonts run public test-deps system-deps test lint bench vendor demo clean distclean
 
 help:
 	@sed -n 's/^#   //p' $(MAKEFILE_LIST)
@@ -87,6 +90,10 @@ lint: $(VENV)/.installed-test
 
 test: test-deps lint
 	$(PY) -m pytest -q -p no:cacheprovider --durations=20 $(PYTEST_ARGS)
+
+# The benchmarks drive Chromium through Playwright (test requirements) and cut tiles: the same set-up as `make test`.
+bench: test-deps
+	$(PY) -m dashboard bench $(BENCH_ARGS)
 
 vendor:
 	$(or $(wildcard $(PY)),$(PYTHON)) scripts/vendor_js.py

@@ -12,12 +12,13 @@ import streamlit as st
 
 from components import panels
 from components.loaders import indicator_table, landuse_tileset, load_dataset, load_display_regions
-from components.maps import configured_basemap, picked_feature
+from components.maps import configured_basemap, configured_landuse_tiles_url, picked_feature
 from components.state import current_lang, current_profile, t
 from dashboard import maps, overlays
 from dashboard.basemap import basemap_style_url, display_datum
 from dashboard.geo import display_boundaries
 from dashboard.legend import LegendGroup, LegendItem, landuse_legend, legend_html
+from dashboard.tiles import parcel_min_zoom
 
 LAYERS = ("landuse", *overlays.OVERLAYS)
 DEFAULT_LAYERS = ["landuse", "control_lines"]
@@ -95,7 +96,7 @@ def _remember_pick(event) -> None:
     if picked is None:
         return
     layer_id, props = picked
-    kind = layer_id.rsplit("-", 1)[0]
+    kind = maps.layer_kind(layer_id)
     st.session_state.pop(_ZOOM_HINT, None)
     if kind == "landuse" and not props.get("id"):
         # below the parcel zoom the tiles hold classes dissolved by county, not parcels: say so, keep the old pick
@@ -242,14 +243,17 @@ def render_landuse_explorer(county: str | None, region_label: str, as_of: str) -
     _remember_pick(st.session_state.get(map_key))
     gen = st.session_state.get("_landuse_pick_gen", 0)
     layers = [fills]
-    tileset = None
+    parcel_zoom = None  # the zoom from which parcels (not classes merged by county) can be picked
     if "landuse" in selected:
         if landuse is None:
             st.info(t("maps.no_landuse"))
-        else:
-            tileset = landuse_tileset(datum)
-            if tileset is not None:
-                layers.append(maps.landuse_tile_layer(tileset, layer_id=f"landuse-{gen}"))
+        elif tiles_url := configured_landuse_tiles_url():
+            bounds = tuple(float(v) for v in landuse.total_bounds)
+            parcel_zoom = parcel_min_zoom(bounds, len(landuse))
+            layers.append(maps.landuse_url_layer(tiles_url, bounds, gen))
+        elif (tiles := landuse_tileset(datum)) is not None:
+            parcel_zoom = tiles.parcel_zoom
+            layers += maps.landuse_tile_layers(tiles, gen)
     layers += _overlay_layers(selected, county, datum, lang, gen)
     parcel = _linked_parcel()
     chosen = overlays.find_parcel(landuse, parcel) if parcel and landuse is not None else None
@@ -269,8 +273,8 @@ def render_landuse_explorer(county: str | None, region_label: str, as_of: str) -
     with map_area:
         st.pydeck_chart(deck, height=height, on_select="rerun", selection_mode="single-object", key=map_key)
         st.caption(t("maps.click_hint"))
-        if st.session_state.get(_ZOOM_HINT) is not None and tileset is not None:
-            st.info(t("maps.zoom_to_pick", name=st.session_state[_ZOOM_HINT], zoom=tileset.parcel_zoom),
+        if st.session_state.get(_ZOOM_HINT) is not None and parcel_zoom is not None:
+            st.info(t("maps.zoom_to_pick", name=st.session_state[_ZOOM_HINT], zoom=parcel_zoom),
                     icon=":material/zoom_in:")
         feature = st.session_state.get("_landuse_feature")
         if feature:

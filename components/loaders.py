@@ -3,10 +3,15 @@
 Large frames are shared read-only objects (``st.cache_resource``: ``st.cache_data`` would copy them on every
 hit, ~1 s per rerun for 100k polygons).  Callers must never mutate what these return.  The cache key includes
 the version's sha256, so publishing a new version is picked up without a restart.
+
+Indicator contexts are shared by every session too, and one context holds one DuckDB connection, which refuses a
+second call while one is running (``ResourceInUseException``: seen with two sessions opening the overview at once).
+Computing an indicator therefore holds the context's lock; a table already computed is returned without it.
 """
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 
 import pandas as pd
@@ -17,7 +22,7 @@ from dashboard import store
 from dashboard.context import versions_signature
 from dashboard.geo import display_boundaries
 from dashboard.policy import DEFAULT_PROFILE
-from dashboard.tiles import ensure_landuse_tiles, load_tileset, tileset_key
+from dashboard.tiles import ensure_landuse_tiles, load_landuse_tiles, tileset_key
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -55,7 +60,19 @@ def dataset_versions() -> dict[str, store.DatasetVersion | None]:
 def _context(signature: tuple, profile_id: str):
     from dashboard.context import store_context
 
-    return store_context(profile_id)
+    return store_context(profile_id), threading.RLock()
+
+
+def _compute_shared(ind_id: str, ctx, lock) -> pd.DataFrame:
+    """``compute(ind_id, ctx)`` for a context shared between sessions: one computation at a time per context
+    (its DuckDB connection runs one call at a time), none when the table is already in the context's memo."""
+    from dashboard.indicators import compute
+
+    found = ctx.cache.get(ind_id)
+    if found is not None:
+        return found
+    with lock:
+        return compute(ind_id, ctx)
 
 
 def indicator_table(ind_id: str, profile_id: str = DEFAULT_PROFILE) -> pd.DataFrame:
@@ -64,42 +81,42 @@ def indicator_table(ind_id: str, profile_id: str = DEFAULT_PROFILE) -> pd.DataFr
     One context per data signature holds every table computed so far, so pages asking for the same indicator
     share one computation.  Region filtering is the caller's (tables carry ``region_code``).
     """
-    from dashboard.indicators import compute
-
-    ctx = _context(versions_signature(), profile_id)
-    return compute(ind_id, ctx)
+    ctx, lock = _context(versions_signature(), profile_id)
+    return _compute_shared(ind_id, ctx, lock)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _context_as_of(signature: tuple, profile_id: str, as_of: date):
     from dashboard.context import store_context
 
-    return store_context(profile_id, as_of=as_of)
+    return store_context(profile_id, as_of=as_of), threading.RLock()
 
 
 def indicator_table_as_of(ind_id: str, profile_id: str, as_of: date) -> pd.DataFrame:
     """An indicator table at another reference date (a previous period), shared and read-only like
     :func:`indicator_table`: one context per (data signature, profile, date) holds its tables."""
-    from dashboard.indicators import compute
-
-    ctx = _context_as_of(versions_signature(), profile_id, as_of)
-    return compute(ind_id, ctx)
+    ctx, lock = _context_as_of(versions_signature(), profile_id, as_of)
+    return _compute_shared(ind_id, ctx, lock)
 
 
 def landuse_tileset(datum: str = "wgs84"):
-    """The vector tiles of the current land-use version, built first (with a progress bar) when missing."""
+    """The county vector tilesets of the current land-use version (:class:`dashboard.tiles.LayerTiles`), built
+    first with a progress bar naming the county being cut when missing (unchanged counties are reused)."""
     version = store.current_version("landuse")
     if version is None:
         return None
     key = tileset_key(version.sha256, datum)
-    found = load_tileset(key)
+    found = load_landuse_tiles(key)
     if found is not None:
         return found
     bar = st.progress(0.0, text=t("maps.building_tiles"))
+
+    def progress(step) -> None:
+        bar.progress(step.fraction, text=t("maps.building_tiles_county", county=step.county, index=step.index,
+                                           total=step.total))
+
     try:
-        return ensure_landuse_tiles(
-            lambda: _load_version("landuse", version.sha256), version.sha256, datum=datum,
-            progress=lambda f: bar.progress(f, text=t("maps.building_tiles")),
-        )
+        return ensure_landuse_tiles(lambda: _load_version("landuse", version.sha256), version.sha256, datum=datum,
+                                    progress=progress)
     finally:
         bar.empty()

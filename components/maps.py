@@ -7,7 +7,7 @@ import streamlit as st
 
 from components.loaders import load_display_regions
 from components.state import t
-from dashboard.basemap import Basemap, load_basemap
+from dashboard.basemap import Basemap, load_basemap, load_landuse_tiles_url
 from dashboard.maps import region_deck
 
 
@@ -15,6 +15,16 @@ def configured_basemap() -> Basemap | None:
     """The deployment's basemap, or ``None``; a broken configuration is reported and the map drawn without it."""
     try:
         return load_basemap()
+    except ValueError as exc:
+        st.warning(t("maps.basemap_error", error=str(exc)))
+        return None
+
+
+def configured_landuse_tiles_url() -> str | None:
+    """The deployment's tile-server URL for the land-use layer (``[map] landuse_tiles_url``), or ``None``; a broken
+    setting is reported and the app's own tiles are drawn instead."""
+    try:
+        return load_landuse_tiles_url()
     except ValueError as exc:
         st.warning(t("maps.basemap_error", error=str(exc)))
         return None

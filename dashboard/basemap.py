@@ -9,6 +9,7 @@ project root (``DASHBOARD_CONFIG`` to move it; see ``dashboard.example.toml``)::
     basemap_datum = "wgs84"        # "gcj02" for providers in GCJ-02 (高德, 腾讯): the data is shifted for display
     basemap_attribution = "© 本单位"
     basemap_max_zoom = 18
+    landuse_tiles_url = "http://tiles.intranet/landuse/{z}/{x}/{y}.pbf"   # optional: land-use tiles from a server
 
 The basemap reaches the deck as a MapLibre style JSON written under ``static/generated/`` (Streamlit's pydeck
 front end only accepts a style URL).  Stored coordinates never change: with a GCJ-02 basemap only the drawn
@@ -20,14 +21,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from dashboard.config import config_section
 from dashboard.offline import STATIC_DIR, STATIC_URL
 from dashboard.tiles import DATUMS
 
-ROOT = Path(__file__).resolve().parents[1]
 GENERATED_DIR = STATIC_DIR / "generated"
 
 
@@ -39,8 +39,23 @@ class Basemap:
     max_zoom: int = 18
 
 
-def config_path() -> Path:
-    return Path(os.environ.get("DASHBOARD_CONFIG", ROOT / "dashboard.toml"))
+def load_landuse_tiles_url(path: Path | None = None) -> str | None:
+    """The configured URL template of a tile server for the land-use layer (``[map] landuse_tiles_url``), or
+    ``None`` (the default: the app cuts and serves the tiles itself under ``static/tiles/``).
+
+    Raises
+    ------
+    ValueError
+        When the template lacks the ``{z}/{x}/{y}`` placeholders or is not an ``http(s)://`` or ``/`` URL.
+    """
+    url = str(config_section("map", path).get("landuse_tiles_url", "")).strip()
+    if not url:
+        return None
+    if not all(p in url for p in ("{z}", "{x}", "{y}")):
+        raise ValueError(f"landuse_tiles_url must contain {{z}}, {{x}} and {{y}}: {url!r}")
+    if not url.startswith(("http://", "https://", "/")):
+        raise ValueError(f"landuse_tiles_url must start with http://, https:// or /: {url!r}")
+    return url
 
 
 def load_basemap(path: Path | None = None) -> Basemap | None:
@@ -51,11 +66,7 @@ def load_basemap(path: Path | None = None) -> Basemap | None:
     ValueError
         For a configuration that cannot work (no ``{z}/{x}/{y}`` placeholders, unknown datum).
     """
-    path = config_path() if path is None else Path(path)
-    if not path.is_file():
-        return None
-    with open(path, "rb") as fh:
-        section = tomllib.load(fh).get("map", {})
+    section = config_section("map", path)
     url = str(section.get("basemap_url", "")).strip()
     if not url:
         return None

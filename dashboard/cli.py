@@ -7,8 +7,10 @@ demo   regenerate the bundled demo dataset (deterministic, seeded)
 docs   regenerate docs/DATA_CONTRACTS.md from the contracts
 indicators  compute every indicator table (JSON with stable keys: see ``indicators_payload``)
 tiles  build the land-use vector tiles of the current version (``make run`` does this before serving)
+tileserver  serve a PMTiles archive of the tiles over HTTP (:mod:`dashboard.tileserver`)
 validate, import, versions, publish, rollback, export, gc   data management (see :mod:`dashboard.cli_data`)
 users  local accounts: ``users add NAME --role ROLE``, ``users remove NAME``, ``users list`` (:mod:`dashboard.cli_users`)
+bench  every benchmark in one run, medians and ratios, ``--write BENCHMARKS.md`` (:mod:`dashboard.cli_bench`)
 """
 
 from __future__ import annotations
@@ -85,6 +87,7 @@ def indicators_payload(args) -> dict:
     "label_en", "unit", "formula_zh", "formula_en", "source", "params", "columns", "rows"}}`` with rows as
     records (dates as ISO strings, NaN as null).
     """
+    from dashboard.config import engine_settings
     from dashboard.engine import Engine
     from dashboard.indicators import Context, compute_all, registry
     from dashboard.policy import load_profile
@@ -93,7 +96,13 @@ def indicators_payload(args) -> dict:
     # Check the cheap arguments before starting an engine (a Spark session takes ~10 s to start).
     profile = load_profile(args.profile)
     given_as_of = _parse_as_of(args.as_of) if args.as_of else None
-    engine = Engine.from_dir(Path(args.data_dir), args.engine) if args.data_dir else Engine.from_store(args.engine)
+    settings = engine_settings()
+    backend = args.engine or settings.backend
+    spark = {"spark_master": settings.spark_master, "spark_conf": settings.spark_conf}
+    if args.data_dir:
+        engine = Engine.from_dir(Path(args.data_dir), backend, **spark)
+    else:
+        engine = Engine.from_store(backend, **spark)
     as_of = given_as_of or _as_of(args, engine)
     regions = engine.to_pandas("regions")
     if args.region and args.region not in set(regions["code"]):
@@ -122,7 +131,7 @@ def indicators_payload(args) -> dict:
             v = current_version(name)
             versions[name] = {"version": v.version, "data_date": v.data_date} if v else None
     meta = {
-        "engine": args.engine,
+        "engine": engine.backend,
         "profile": profile.id,
         "region": args.region or None,
         "as_of": as_of.isoformat(),
@@ -164,23 +173,33 @@ def _indicators(args) -> int:
 def _tiles(args) -> int:
     from dashboard.basemap import display_datum, load_basemap
     from dashboard.store import current_version, load_current
-    from dashboard.tiles import ensure_landuse_tiles
+    from dashboard.tiles import ensure_landuse_tiles, join_pmtiles
 
     version = current_version("landuse")
     if version is None:
         print(t("cli.tiles_no_landuse", args.lang))
         return 0
     datum = args.datum or display_datum(load_basemap())
-    shown = {"pct": -10}
+    shown = {"county": None, "pct": -25}
 
-    def progress(fraction: float) -> None:
-        pct = int(fraction * 100)
-        if pct >= shown["pct"] + 10:
-            shown["pct"] = pct
-            print(t("cli.tiles_progress", args.lang, pct=pct), file=sys.stderr)
+    def progress(step) -> None:
+        pct = int(step.fraction * 100)
+        # a line when a county starts, every 25 % and at the end
+        if step.county != shown["county"] or pct >= shown["pct"] + 25 or (pct == 100 and shown["pct"] < 100):
+            shown.update(county=step.county, pct=pct)
+            state = t("cli.tiles_reused" if step.reused else "cli.tiles_cut", args.lang)
+            print(t("cli.tiles_county", args.lang, county=step.county, index=step.index, total=step.total,
+                    state=state, pct=pct), file=sys.stderr)
 
-    tileset = ensure_landuse_tiles(lambda: load_current("landuse"), version.sha256, datum=datum, progress=progress)
-    print(t("cli.tiles_ready", args.lang, path=tileset.folder, features=tileset.features, version=version.version))
+    tiles = ensure_landuse_tiles(lambda: load_current("landuse"), version.sha256, datum=datum, progress=progress)
+    folder = tiles.tilesets[0].folder.parent if tiles.tilesets else Path(".")
+    print(t("cli.tiles_ready", args.lang, path=folder, features=tiles.features, version=version.version))
+    if tiles.rebuilt or shown["county"] is not None:
+        print(t("cli.tiles_rebuilt", args.lang, rebuilt=len(tiles.rebuilt),
+                reused=len(tiles.tilesets) - len(tiles.rebuilt), manifest=f"landuse-{tiles.key}.json"))
+    if args.pmtiles:
+        out = join_pmtiles(tiles, Path(args.pmtiles))
+        print(t("cli.tiles_pmtiles", args.lang, path=out, size=f"{out.stat().st_size / 1e6:,.1f}"))
     return 0
 
 
@@ -204,7 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     docs = commands.add_parser("docs", help="regenerate docs/DATA_CONTRACTS.md")
     docs.set_defaults(func=_docs)
 
-    from dashboard.engine import BACKENDS
+    from dashboard.config import BACKENDS
     from dashboard.policy import DEFAULT_PROFILE
 
     ind = commands.add_parser("indicators", help="compute every indicator table")
@@ -212,14 +231,20 @@ def build_parser() -> argparse.ArgumentParser:
     ind.add_argument("--profile", default=DEFAULT_PROFILE, help=f"policy profile (default {DEFAULT_PROFILE})")
     ind.add_argument("--region", help="county code (default: city and every county)")
     # no argparse ``choices``: an unknown engine is a UserError, reported in the user's language
-    ind.add_argument("--engine", default="duckdb", help=f"query engine: {' / '.join(BACKENDS)} (default duckdb)")
+    ind.add_argument("--engine", help=f"query engine: {' / '.join(BACKENDS)} (default: [engine] of dashboard.toml, "
+                                      "else duckdb)")
     ind.add_argument("--as-of", help="reference date YYYY-MM-DD (default: the data date)")
     ind.add_argument("--json", action="store_true", help="print every table as JSON")
     ind.set_defaults(func=_indicators)
 
     tiles = commands.add_parser("tiles", help="build the vector tiles of the current land-use version (if missing)")
     tiles.add_argument("--datum", choices=("wgs84", "gcj02"), help="display datum (default: the basemap's)")
+    tiles.add_argument("--pmtiles", metavar="PATH",
+                       help="also join the county tilesets into one PMTiles archive (for `tileserver`)")
     tiles.set_defaults(func=_tiles)
+    from dashboard.tileserver import add_tileserver_command
+
+    add_tileserver_command(commands)
 
     from dashboard.cli_data import add_data_commands
 
@@ -231,6 +256,10 @@ def build_parser() -> argparse.ArgumentParser:
     from dashboard.cli_users import add_user_commands
 
     add_user_commands(commands)
+
+    from dashboard.cli_bench import add_bench_commands
+
+    add_bench_commands(commands)
     return parser
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from dashboard.config import engine_settings
 from dashboard.engine import Engine
 from dashboard.indicators import Context
 from dashboard.policy import DEFAULT_PROFILE, load_profile
@@ -26,11 +27,19 @@ def versions_signature(versions: dict[str, DatasetVersion | None] | None = None)
     return tuple(sorted((name, v.sha256 if v else "") for name, v in versions.items()))
 
 
+def store_engine() -> Engine:
+    """An engine over the current version of every dataset, on the configured backend (``[engine]`` of
+    dashboard.toml: DuckDB by default, Spark for deployments that outgrow one machine)."""
+    settings = engine_settings()
+    return Engine.from_store(settings.backend, spark_master=settings.spark_master, spark_conf=settings.spark_conf)
+
+
 def store_context(profile_id: str = DEFAULT_PROFILE, as_of: date | None = None, region: str | None = None) -> Context:
-    """A fresh :class:`Context` over the current version of every dataset (published, else demo)."""
+    """A fresh :class:`Context` over the current version of every dataset (published, else demo), on the
+    configured engine."""
     versions = current_versions()
     return Context(
-        engine=Engine.from_store(),
+        engine=store_engine(),
         profile=load_profile(profile_id),
         as_of=as_of or data_as_of(versions),
         region=region,

@@ -22,7 +22,7 @@ from pydeck.bindings.json_tools import default_serialize
 
 from dashboard.geo import transform_geometries, view_for_bounds, wgs84_to_gcj02
 from dashboard.offline import mvt_load_options
-from dashboard.tiles import Tileset
+from dashboard.tiles import MAX_ZOOM, MIN_ZOOM, LayerTiles, Tileset
 
 #: Outline and fill colours (RGBA) for regions: selected county stands out, others stay quiet.
 REGION_LINE = [90, 90, 90, 255]
@@ -122,19 +122,14 @@ def region_layers(regions, selected: str | None = None, datum: str = "wgs84", na
     return fills, outlines
 
 
-def landuse_tile_layer(tileset: Tileset, opacity: float = 0.85, layer_id: str = "landuse") -> pdk.Layer:
-    """The 三调 parcels as an ``MVTLayer`` over the tileset, filled with each parcel's class colour.
-
-    The decoder worker comes from the app's static files (:func:`dashboard.offline.mvt_load_options`); tiles
-    outside the tileset's bounds are never requested.
-    """
+def _mvt_layer(url_template: str, bounds, layer_id: str, opacity: float) -> pdk.Layer:
     return pdk.Layer(
         "MVTLayer",
-        data=tileset.url_template,
+        data=url_template,
         id=layer_id,
-        min_zoom=tileset.min_zoom,
-        max_zoom=tileset.max_zoom,
-        extent=list(tileset.bounds),
+        min_zoom=MIN_ZOOM,
+        max_zoom=MAX_ZOOM,
+        extent=list(bounds),
         pickable=True,
         opacity=opacity,
         get_fill_color="[properties.r, properties.g, properties.b, 235]",
@@ -142,6 +137,34 @@ def landuse_tile_layer(tileset: Tileset, opacity: float = 0.85, layer_id: str = 
         line_width_min_pixels=0.3,
         load_options=mvt_load_options(),
     )
+
+
+def landuse_tile_layer(tileset: Tileset, opacity: float = 0.85, layer_id: str = "landuse") -> pdk.Layer:
+    """The 三调 parcels of one tileset as an ``MVTLayer``, filled with each parcel's class colour.
+
+    The decoder worker comes from the app's static files (:func:`dashboard.offline.mvt_load_options`); tiles
+    outside the tileset's bounds are never requested.
+    """
+    return _mvt_layer(tileset.url_template, tileset.bounds, layer_id, opacity)
+
+
+def landuse_tile_layers(tiles: LayerTiles, gen: int = 0, opacity: float = 0.85) -> list[pdk.Layer]:
+    """One ``MVTLayer`` per county tileset, with ids ``landuse.<county>-<gen>`` (see :func:`layer_kind`); each
+    requests only the tiles over its county."""
+    return [landuse_tile_layer(tileset, opacity, f"landuse.{tileset.folder.name.split('-')[1]}-{gen}")
+            for tileset in tiles.tilesets]
+
+
+def landuse_url_layer(url_template: str, bounds, gen: int = 0, opacity: float = 0.85) -> pdk.Layer:
+    """The 三调 parcels from a tile server (``[map] landuse_tiles_url``): one ``MVTLayer`` over ``url_template``
+    limited to the layer's lon-lat ``bounds``, with id ``landuse-<gen>``."""
+    return _mvt_layer(url_template, bounds, f"landuse-{gen}", opacity)
+
+
+def layer_kind(layer_id: str) -> str:
+    """What a pickable layer shows, from its id: ``landuse.530402-3`` and ``landuse-3`` → ``landuse``,
+    ``parks-3`` → ``parks``."""
+    return layer_id.rsplit("-", 1)[0].split(".", 1)[0]
 
 
 def view_state(bounds: Sequence[float], height_px: int, width_px: int = 900) -> pdk.ViewState:

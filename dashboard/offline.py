@@ -13,7 +13,9 @@ the app's origin in that iframe, a relative one would not. This assumes the defa
 Local assets are set on each instance (``m.default_js = ...``), never on the folium classes, so other code using
 folium in the same process keeps folium's behaviour.
 
-This module never imports streamlit.
+This module never imports streamlit, and imports folium and branca only when a folium map is built or checked:
+the land-use page and the tile builder need only the paths and the MVT options, and folium costs seconds of a
+cold start.
 """
 
 from __future__ import annotations
@@ -23,12 +25,11 @@ import re
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import branca.colormap
-import folium
-import folium.plugins
-from branca.element import MacroElement
-from folium.template import Template
+if TYPE_CHECKING:
+    import folium
+    import folium.plugins
 
 #: Where Streamlit serves the project's ``static/`` folder, relative to the app's root URL.
 STATIC_URL = "app/static"
@@ -74,22 +75,29 @@ def _st_folium_colormap_js() -> tuple[str, ...]:
     return tuple(dict.fromkeys(re.findall(r"[\"'](https?://[^\"']*d3[^\"']*\.js)[\"']", source)))
 
 
-class _LeafletImagePath(MacroElement):
-    """Set ``L.Icon.Default.imagePath`` to the vendored Leaflet images.
+@cache
+def _leaflet_image_path_class():
+    """The folium element that sets ``L.Icon.Default.imagePath`` to the vendored Leaflet images.
 
     Leaflet finds its default marker images through leaflet.css; streamlit-folium adds the CSS after the map's
     script has run, so Leaflet falls back to the stylesheet URL minus its file name and a slash
-    (``.../vendor/leafletmarker-icon.png``, a 404). Setting the path up front avoids that.
+    (``.../vendor/leafletmarker-icon.png``, a 404). Setting the path up front avoids that.  (A class built on
+    first use, so that importing this module does not import folium.)
     """
+    from branca.element import MacroElement
+    from folium.template import Template
 
-    _template = Template(
-        """{% macro script(this, kwargs) %}L.Icon.Default.imagePath = {{ this.path|tojson }};{% endmacro %}"""
-    )
+    class LeafletImagePath(MacroElement):
+        _template = Template(
+            """{% macro script(this, kwargs) %}L.Icon.Default.imagePath = {{ this.path|tojson }};{% endmacro %}"""
+        )
 
-    def __init__(self, path: str):
-        super().__init__()
-        self._name = "LeafletImagePath"
-        self.path = path
+        def __init__(self, path: str):
+            super().__init__()
+            self._name = "LeafletImagePath"
+            self.path = path
+
+    return LeafletImagePath
 
 
 def vendor_url(relpath: str) -> str:
@@ -145,12 +153,14 @@ def local_folium_map(**kwargs) -> folium.Map:
     folium.Map
         The map, with ``default_js`` / ``default_css`` replaced on this instance only.
     """
+    import folium
+
     kwargs.setdefault("tiles", None)
     m = folium.Map(**kwargs)
     m.default_js = folium_default_js()
     m.default_css = folium_default_css()
     # Added first so that it runs before any marker asks for the default icon.
-    m.add_child(_LeafletImagePath(vendor_url("leaflet/images/")))
+    m.add_child(_leaflet_image_path_class()(vendor_url("leaflet/images/")))
     return m
 
 
@@ -162,6 +172,8 @@ def local_draw_plugin(**kwargs) -> folium.plugins.Draw:
     **kwargs
         Passed to ``folium.plugins.Draw``.
     """
+    import folium.plugins
+
     draw = folium.plugins.Draw(**kwargs)
     draw.default_js = draw_default_js()
     draw.default_css = draw_default_css()
@@ -192,6 +204,9 @@ def external_assets(m: folium.Map) -> list[str]:
     Looks at the assets of every element (``default_js`` / ``default_css``), tile layer URL templates and the
     d3 scripts streamlit-folium adds for branca colormaps. An empty list means the map works offline.
     """
+    import branca.colormap
+    import folium
+
     urls: list[str] = []
     for element in _walk(m):
         for _, url in [*getattr(element, "default_js", []), *getattr(element, "default_css", [])]:

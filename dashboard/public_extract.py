@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from dashboard.context import store_engine
 from dashboard.engine import Engine
 from dashboard.indicators import Context, compute, registry
 from dashboard.policy import DEFAULT_PROFILE, load_profile
@@ -400,7 +401,7 @@ def publish_public(out: Path | None = None, data_dir: Path | None = None, profil
         engine = Engine.from_dir(Path(data_dir))
         versions, data_date = _versions_from_dir(Path(data_dir))
     else:
-        engine = Engine.from_store()
+        engine = store_engine()
         versions = _versions_from_store()
         data_date = None
     if as_of is None:

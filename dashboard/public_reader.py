@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import json
 import os
-import tomllib
 from pathlib import Path
 
 import pandas as pd
 
+from dashboard.config import ROOT, config_section
 from dashboard.public_schema import CHANGELOG, MANIFEST, TABLES, allowed_files, check_files, check_table
 
-ROOT = Path(__file__).resolve().parents[1]
 ENV = "DASHBOARD_PUBLIC_DIR"
 DEFAULT_DIR = ROOT / "data" / "public"
 
@@ -33,13 +32,10 @@ def extract_dir() -> Path:
     """The configured public extract folder (resolved)."""
     if os.environ.get(ENV):
         return Path(os.environ[ENV]).resolve()
-    config = Path(os.environ.get("DASHBOARD_CONFIG", ROOT / "dashboard.toml"))
-    if config.is_file():
-        with open(config, "rb") as fh:
-            configured = tomllib.load(fh).get("public", {}).get("extract_dir")
-        if configured:
-            path = Path(configured)
-            return (path if path.is_absolute() else ROOT / path).resolve()
+    configured = config_section("public").get("extract_dir")
+    if configured:
+        path = Path(configured)
+        return (path if path.is_absolute() else ROOT / path).resolve()
     return DEFAULT_DIR.resolve()
 
 

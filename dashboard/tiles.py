@@ -1,20 +1,34 @@
 """Vector tiles for the big map layers, built with tippecanoe and served by Streamlit's static file server.
 
 A city's 三调 layer is tens of thousands of parcels (a province's, millions): drawn inline it costs tens of
-seconds and hundreds of MB in the browser.  Instead the layer is cut once into uncompressed ``z/x/y.pbf``
-Mapbox vector tiles under ``static/tiles/<layer>-<key>/`` (served at ``/app/static/tiles/...``), and deck.gl's
-``MVTLayer`` fetches only the tiles in view.  Below the *parcel zoom* (:func:`parcel_min_zoom`, where a parcel
-is a few pixels across) the tiles hold the parcels dissolved by county and class (:func:`overview_features`):
-the city view shows every hectare in its class colour in a few hundred kB, where thinning the parcels
-themselves (tippecanoe's ``--drop-densest-as-needed``) left most of a dense layer blank.  From the parcel zoom
-on the tiles hold the parcels with their ids (clickable); tippecanoe still drops the densest ones if a tile
-would exceed its byte budget.
+seconds and hundreds of MB in the browser.  Instead the layer is cut into uncompressed ``z/x/y.pbf`` Mapbox
+vector tiles under ``static/tiles/`` (served at ``/app/static/tiles/...``), and deck.gl's ``MVTLayer`` fetches
+only the tiles in view.  Below the *parcel zoom* (:func:`parcel_min_zoom`, where a parcel is a few pixels
+across) the tiles hold the parcels dissolved by county and class (:func:`overview_features`): the city view shows
+every hectare in its class colour in a few hundred kB, where thinning the parcels themselves (tippecanoe's
+``--drop-densest-as-needed``) left most of a dense layer blank.  From the parcel zoom on the tiles hold the
+parcels with their ids (clickable); tippecanoe still drops the densest ones if a tile would exceed its byte budget.
 
-The folder name carries a key made of the source version's sha256, the display datum, the class-colour table
-and :data:`TILE_FORMAT`, so publishing a new land-use version (or changing the colours) gives a new key and the
-tiles are rebuilt on first use; old folders are removed by :func:`gc_tilesets`.  A folder appears all at once
-(built in a temporary folder, then renamed) and builds are serialised by an ``flock``, so two sessions never
-build the same tiles twice or see half a tileset.
+**One tileset per county** (:func:`build_landuse_tiles`): each county is cut into its own folder
+``<layer>-<county>-<key>`` whose key (:func:`county_tileset_key`) is a digest of that county's content (parcel ids,
+class names and codes, colours, display geometry) with the display datum, the class-colour table,
+:data:`TILE_FORMAT` and the city-wide parcel zoom.  Republishing a version in which one county changed therefore
+cuts only that county again and reuses the others' folders.  One parcel zoom for the whole layer (from its count
+and bounds) makes neighbouring counties switch from classes to parcels at the same zoom.  The map draws one
+``MVTLayer`` per county tileset, each limited to its county's bounds; since those bounds overlap the neighbours,
+every tile inside them exists, empty (zero bytes) where the county has no parcel, so the browser never meets a 404.
+
+A *manifest* ``<layer>-<layer key>.json`` lists the county tilesets of one source version and datum (layer key:
+:func:`tileset_key`), so opening a version whose tiles exist reads neither the parcels nor any tile.  Folders
+appear all at once (built in a temporary folder, then renamed) and builds of a layer are serialised by an
+``flock``, so two sessions never build the same tiles twice or see half a tileset; :func:`gc_tilesets` removes
+the manifests beyond the current one and the :data:`KEEP_OLD` most recent others, and every folder no kept
+manifest lists (including whole-layer folders of older formats).
+
+Province-sized layers outgrow a static folder (Streamlit's static server refuses files over 200 MiB and copying
+millions of small files is slow): :func:`join_pmtiles` joins the county tilesets into one PMTiles archive that
+``python -m dashboard tileserver`` (:mod:`dashboard.tileserver`) serves, and the deployment points the map at it
+(``[map] landuse_tiles_url`` in ``dashboard.toml``).
 
 Tiles are a display product: coordinates are WGS84 lon-lat, or shifted to GCJ-02 for display over a GCJ-02
 basemap (``datum="gcj02"``); stored data never changes.
@@ -23,14 +37,16 @@ basemap (``datum="gcj02"``); stored data never changes.
 from __future__ import annotations
 
 import fcntl
+import gzip
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -46,7 +62,7 @@ from dashboard.offline import STATIC_DIR, STATIC_URL
 from dashboard.reference import CLASSES_CSV, UNKNOWN_COLOUR, class_colours, landuse_classes
 
 #: Bump when the tile content (properties, zooms, options) changes, so old folders are not reused.
-TILE_FORMAT = 4
+TILE_FORMAT = 6
 DATUMS = ("wgs84", "gcj02")
 #: Zooms cut: 6 shows the whole province, 13 is ~5 km per tile (about 1 m resolution); deeper views
 #: over-zoom the z13 tiles.
@@ -63,8 +79,10 @@ EARTH_CIRCUMFERENCE_KM = 40_075.0
 METADATA_FILE = "tileset.json"
 TILES_DIR = STATIC_DIR / "tiles"
 TILES_URL = f"/{STATIC_URL}/tiles"
-#: Tilesets kept besides the current one (a rollback then reuses its tiles instead of rebuilding).
+#: Layer manifests (source versions) kept besides the current one: a rollback then reuses their tiles.
 KEEP_OLD = 2
+#: Parcels hashed at a time for a county key (bounds the memory the WKB takes).
+HASH_CHUNK = 50_000
 
 
 @dataclass(frozen=True)
@@ -81,6 +99,7 @@ class Tileset:
     datum: str
     built: str
     parcel_zoom: int = MIN_ZOOM  # from this zoom on the tiles hold single features (ids); below: the overview
+    county: str = ""  # the county code of a per-county tileset ("" for a whole-layer tileset)
 
     @property
     def url_template(self) -> str:
@@ -88,7 +107,60 @@ class Tileset:
         return f"{TILES_URL}/{self.folder.name}/{{z}}/{{x}}/{{y}}.pbf"
 
     def tile_count(self) -> int:
+        """Number of tiles in the folder."""
         return sum(1 for _ in self.folder.glob("*/*/*.pbf"))
+
+
+@dataclass(frozen=True)
+class LayerTiles:
+    """The county tilesets of one land-use version and datum (what the map draws: one ``MVTLayer`` each)."""
+
+    key: str
+    layer: str
+    datum: str
+    parcel_zoom: int
+    tilesets: tuple[Tileset, ...]
+    #: Counties cut by the call that returned this (empty when every county's tiles were reused).
+    rebuilt: tuple[str, ...] = ()
+
+    @property
+    def min_zoom(self) -> int:
+        """First zoom cut (every county tileset starts there)."""
+        return MIN_ZOOM
+
+    @property
+    def max_zoom(self) -> int:
+        """Last zoom cut (deeper views over-zoom it)."""
+        return MAX_ZOOM
+
+    @property
+    def features(self) -> int:
+        """Parcels in all counties."""
+        return sum(t.features for t in self.tilesets)
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """Lon-lat bounds of all counties."""
+        boxes = [t.bounds for t in self.tilesets if t.features]
+        if not boxes:
+            return (0.0, 0.0, 0.0, 0.0)
+        return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+    def tile_count(self) -> int:
+        """Number of tiles in all county folders."""
+        return sum(t.tile_count() for t in self.tilesets)
+
+
+@dataclass(frozen=True)
+class BuildProgress:
+    """One progress report of a layer build: county ``index`` of ``total`` (1-based), ``fraction`` of the whole
+    layer done (0–1, weighted by parcels), and whether that county's tiles were ``reused`` rather than cut."""
+
+    county: str
+    index: int
+    total: int
+    fraction: float
+    reused: bool = False
 
 
 def tippecanoe_binary() -> Path:
@@ -99,12 +171,39 @@ def tippecanoe_binary() -> Path:
 
 
 def tileset_key(source_sha256: str, datum: str = "wgs84", colours: Path = CLASSES_CSV) -> str:
-    """A short key for the tiles of one source version, display datum and colour table."""
+    """A short key for the tiles of one source version, display datum and colour table (the layer key: names the
+    manifest listing the version's county tilesets)."""
     if datum not in DATUMS:
         raise ValueError(f"unknown datum {datum!r}; expected one of {DATUMS}")
     digest = hashlib.sha256()
     for part in (source_sha256, datum, hashlib.sha256(colours.read_bytes()).hexdigest(), str(TILE_FORMAT)):
         digest.update(part.encode() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def county_tileset_key(features: gpd.GeoDataFrame, *, parcel_zoom: int, datum: str = "wgs84",
+                       colours: Path = CLASSES_CSV) -> str:
+    """A short key for the tiles of one county: a sha256 over its tile features (ids, class names and codes,
+    colours and display geometry as WKB, in id order so that a reordered upload keeps the key), the display
+    datum, the colour table, :data:`TILE_FORMAT` and the layer's ``parcel_zoom``."""
+    if datum not in DATUMS:
+        raise ValueError(f"unknown datum {datum!r}; expected one of {DATUMS}")
+    digest = hashlib.sha256()
+    for part in (datum, hashlib.sha256(colours.read_bytes()).hexdigest(), str(TILE_FORMAT), str(parcel_zoom),
+                 str(len(features))):
+        digest.update(part.encode() + b"\0")
+    order = np.argsort(features["id"].to_numpy(dtype=object), kind="stable")
+    columns = [features[c].astype("string").fillna("").to_numpy(dtype=object) for c in ("id", "name", "dlbm")]
+    rgb = features[["r", "g", "b"]].to_numpy(dtype=np.int32)
+    geometry = features.geometry.values
+    for start in range(0, len(order), HASH_CHUNK):
+        rows = order[start:start + HASH_CHUNK]
+        for column in columns:
+            digest.update("\0".join(column[rows]).encode() + b"\1")
+        digest.update(rgb[rows].tobytes())
+        for wkb in shapely.to_wkb(np.asarray(geometry[rows]), hex=False):
+            wkb = wkb or b""  # a missing geometry
+            digest.update(len(wkb).to_bytes(4, "little") + wkb)
     return digest.hexdigest()[:16]
 
 
@@ -202,6 +301,7 @@ def _read_metadata(folder: Path) -> Tileset | None:
         datum=meta["datum"],
         built=meta["built"],
         parcel_zoom=int(meta.get("parcel_zoom", meta["min_zoom"])),
+        county=str(meta.get("county", "")),
     )
 
 
@@ -216,7 +316,7 @@ def _lock(root: Path, name: str):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _run_tippecanoe(source: Path, out: Path, layer: str, progress: Callable[[float], None] | None,
+def _run_tippecanoe(source: Path, out: Path, tile_layer: str, progress: Callable[[float], None] | None,
                     zooms: tuple[int, int] = (MIN_ZOOM, MAX_ZOOM), reduce: str = "--drop-densest-as-needed") -> None:
     command = [
         str(tippecanoe_binary()),
@@ -225,7 +325,7 @@ def _run_tippecanoe(source: Path, out: Path, layer: str, progress: Callable[[flo
         f"--minimum-zoom={zooms[0]}",
         f"--maximum-zoom={zooms[1]}",
         f"--low-detail={LOW_DETAIL}",
-        f"--layer={layer}",
+        f"--layer={tile_layer}",
         # FlatGeobuf small integers would otherwise arrive as strings; deck.gl colour accessors need numbers.
         *(f"--attribute-type={name}:int" for name in ("r", "g", "b")),
         reduce,
@@ -256,6 +356,15 @@ def _part(progress: Callable[[float], None] | None, start: float, end: float) ->
     return None if progress is None else (lambda fraction: progress(start + (end - start) * fraction))
 
 
+def _folder_name(layer: str, key: str, county: str = "") -> str:
+    return f"{layer}-{_safe(county)}-{key}" if county else f"{layer}-{key}"
+
+
+def _safe(county: str) -> str:
+    """A county code usable in a folder name and a layer id (codes are digits; anything else becomes ``_``)."""
+    return re.sub(r"[^0-9A-Za-z_]", "_", county) or "_"
+
+
 def build_tileset(
     features: gpd.GeoDataFrame,
     *,
@@ -265,8 +374,10 @@ def build_tileset(
     datum: str = "wgs84",
     root: Path = TILES_DIR,
     progress: Callable[[float], None] | None = None,
+    parcel_zoom: int | None = None,
+    county: str = "",
 ) -> Tileset:
-    """Cut ``features`` (lon-lat) into ``<root>/<layer>-<key>/{z}/{x}/{y}.pbf`` unless that tileset exists.
+    """Cut ``features`` (lon-lat) into ``<root>/<layer>[-<county>]-<key>/{z}/{x}/{y}.pbf`` unless it exists.
 
     Parameters
     ----------
@@ -274,12 +385,17 @@ def build_tileset(
         Display features, e.g. from :func:`landuse_tile_features`; every non-geometry column becomes a tile
         property.
     key
-        The tileset key (:func:`tileset_key`).
+        The tileset key (:func:`county_tileset_key`, :func:`tileset_key`).
     overview
-        Features for the zooms below :func:`parcel_min_zoom` (e.g. :func:`overview_features`, same properties);
+        Features for the zooms below the parcel zoom (e.g. :func:`overview_features`, same properties);
         ``None``: ``features`` at every zoom.
     progress
         Called with the fraction done (0–1) while tippecanoe runs.
+    parcel_zoom
+        First zoom holding ``features`` (the zooms below hold ``overview``); default: :func:`parcel_min_zoom` of
+        ``features`` (pass the layer's when cutting one county of it).
+    county
+        The county code of a per-county tileset (part of the folder name).
 
     Returns
     -------
@@ -287,32 +403,39 @@ def build_tileset(
         The existing or newly built tileset.
     """
     root = Path(root)
-    final = root / f"{layer}-{key}"
-    with _lock(root, f"{layer}-{key}"):
+    name = _folder_name(layer, key, county)
+    final = root / name
+    with _lock(root, name):
         existing = _read_metadata(final)
         if existing is not None:
             return existing
         work = Path(tempfile.mkdtemp(prefix=f".tmp-{layer}-", dir=root))
         try:
             bounds = tuple(float(v) for v in features.total_bounds) if len(features) else (0.0, 0.0, 0.0, 0.0)
-            parcel_zoom = MIN_ZOOM if overview is None else parcel_min_zoom(bounds, len(features))
-            out = work / f"{layer}-{key}"
+            if overview is None:
+                parcel_zoom = MIN_ZOOM
+            elif parcel_zoom is None:
+                parcel_zoom = parcel_min_zoom(bounds, len(features))
+            out = work / name
             if parcel_zoom > MIN_ZOOM:
                 # dissolved classes below the parcel zoom: few, large features; coalesce rather than drop any
                 lower = work / "overview"
                 _write_source(overview, work / "overview.fgb")
-                _run_tippecanoe(work / "overview.fgb", lower, layer, _part(progress, 0.0, 0.2),
+                _run_tippecanoe(work / "overview.fgb", lower, mvt_layer_name(layer, county), _part(progress, 0.0, 0.2),
                                 (MIN_ZOOM, parcel_zoom - 1), "--coalesce-densest-as-needed")
             _write_source(features, work / "features.fgb")
-            _run_tippecanoe(work / "features.fgb", out, layer, _part(progress, 0.2 if parcel_zoom > MIN_ZOOM else 0.0, 1.0),
+            _run_tippecanoe(work / "features.fgb", out, mvt_layer_name(layer, county), _part(progress, 0.2 if parcel_zoom > MIN_ZOOM else 0.0, 1.0),
                             (parcel_zoom, MAX_ZOOM))
             if parcel_zoom > MIN_ZOOM:
                 for zoom_dir in lower.iterdir():  # the two zoom ranges are disjoint: one z/x/y tree
                     if zoom_dir.is_dir():
                         os.rename(zoom_dir, out / zoom_dir.name)
+            if county:
+                _fill_empty_tiles(out, bounds)
             meta = {
                 "key": key,
                 "layer": layer,
+                "county": county,
                 "min_zoom": MIN_ZOOM,
                 "max_zoom": MAX_ZOOM,
                 "parcel_zoom": parcel_zoom,
@@ -330,17 +453,160 @@ def build_tileset(
     return _read_metadata(final)
 
 
-def build_landuse_tileset(frame: gpd.GeoDataFrame, *, key: str, datum: str = "wgs84", root: Path = TILES_DIR,
-                          progress: Callable[[float], None] | None = None) -> Tileset:
-    """The land-use tileset of the parcels ``frame`` (``parcel_id, county_code, dlbm``, optional ``dlmc``): the
-    parcels from the parcel zoom on, dissolved by county and class below it."""
-    features = landuse_tile_features(frame, datum)
-    return build_tileset(features, key=key, overview=overview_features(features, frame["county_code"]), datum=datum,
-                         root=root, progress=progress)
+def tile_range(bounds: tuple[float, float, float, float], zoom: int) -> tuple[int, int, int, int]:
+    """The ``x`` and ``y`` ranges (inclusive: ``x0, y0, x1, y1``) of the web-mercator tiles at ``zoom`` that meet
+    lon-lat ``bounds``: the tiles deck.gl's ``MVTLayer`` requests over an ``extent``."""
+    west, south, east, north = bounds
+    n = 2**zoom
+
+    def x_of(lon: float) -> int:
+        return min(max(int(np.floor((lon + 180.0) / 360.0 * n)), 0), n - 1)
+
+    def y_of(lat: float) -> int:
+        lat = np.radians(min(max(lat, -85.05112878), 85.05112878))
+        return min(max(int(np.floor((1.0 - np.log(np.tan(lat) + 1.0 / np.cos(lat)) / np.pi) / 2.0 * n)), 0), n - 1)
+
+    return x_of(west), y_of(north), x_of(east), y_of(south)
+
+
+def _fill_empty_tiles(folder: Path, bounds: tuple[float, float, float, float]) -> int:
+    """Write an empty tile (zero bytes: a vector tile without layers) wherever tippecanoe wrote none inside a
+    county's bounds.  The map limits each county's layer to its bounds, which overlap its neighbours: a missing
+    tile there would be a 404 in the browser for every view.  Returns how many were written."""
+    written = 0
+    for zoom in range(MIN_ZOOM, MAX_ZOOM + 1):
+        x0, y0, x1, y1 = tile_range(bounds, zoom)
+        for x in range(x0, x1 + 1):
+            column = folder / str(zoom) / str(x)
+            column.mkdir(parents=True, exist_ok=True)
+            for y in range(y0, y1 + 1):
+                path = column / f"{y}.pbf"
+                if not path.exists():
+                    path.touch()
+                    written += 1
+    return written
+
+
+def _county_groups(frame: gpd.GeoDataFrame) -> dict[str, np.ndarray]:
+    codes = frame["county_code"].astype("string").fillna("").to_numpy(dtype=object)
+    # parcels without a county code form a county "_" of their own (its own folder, like any county)
+    return {str(code) or "_": rows for code, rows in sorted(pd.Series(codes).groupby(codes).indices.items())}
+
+
+def build_landuse_tiles(frame: gpd.GeoDataFrame, *, key: str, datum: str = "wgs84", root: Path = TILES_DIR,
+                        progress: Callable[[BuildProgress], None] | None = None) -> LayerTiles:
+    """The land-use tiles of the parcels ``frame`` (``parcel_id, county_code, dlbm``, optional ``dlmc``): one
+    tileset per county, cut only when no tileset with that county's content key exists yet.
+
+    ``key`` is the layer key (:func:`tileset_key`) naming the manifest; the parcel zoom is the whole layer's.
+    See :func:`build_landuse_tiles_by_county` for the arguments and what is returned.
+    """
+    groups = _county_groups(frame)
+    bounds = tuple(float(v) for v in frame.total_bounds) if len(frame) else (0.0, 0.0, 0.0, 0.0)
+    return build_landuse_tiles_by_county(
+        {county: len(rows) for county, rows in groups.items()}, lambda county: frame.iloc[groups[county]],
+        key=key, parcel_zoom=parcel_min_zoom(bounds, len(frame)), datum=datum, root=root, progress=progress)
+
+
+def build_landuse_tiles_by_county(
+    counties: Mapping[str, int],
+    load_county: Callable[[str], gpd.GeoDataFrame],
+    *,
+    key: str,
+    parcel_zoom: int,
+    datum: str = "wgs84",
+    root: Path = TILES_DIR,
+    progress: Callable[[BuildProgress], None] | None = None,
+) -> LayerTiles:
+    """Cut (or reuse) one tileset per county and write the layer's manifest; one county in memory at a time.
+
+    Parameters
+    ----------
+    counties
+        County code → number of parcels (weights the progress), in the order to build.
+    load_county
+        Returns the parcels of one county (``parcel_id, county_code, dlbm``, optional ``dlmc``, lon-lat).
+    key
+        The layer key (:func:`tileset_key`): the manifest is ``<root>/landuse-<key>.json``.
+    parcel_zoom
+        The whole layer's parcel zoom (:func:`parcel_min_zoom` of its bounds and count), the same for every county.
+    progress
+        Called with a :class:`BuildProgress` when a county starts or is reused and while tippecanoe cuts it.
+
+    Returns
+    -------
+    LayerTiles
+        Every county's tileset; ``rebuilt`` names the counties cut by this call.
+    """
+    root = Path(root)
+    total_parcels = max(sum(counties.values()), 1)
+    tilesets, rebuilt, done = [], [], 0
+    with _lock(root, LANDUSE_LAYER):
+        for index, (county, count) in enumerate(counties.items(), start=1):
+            def report(fraction: float, reused: bool = False, county=county, index=index, count=count,
+                       done=done) -> None:
+                if progress is not None:
+                    overall = min((done + fraction * count) / total_parcels, 1.0)
+                    progress(BuildProgress(county, index, len(counties), overall, reused))
+
+            features = landuse_tile_features(load_county(county), datum)
+            county_key = county_tileset_key(features, parcel_zoom=parcel_zoom, datum=datum)
+            existing = _read_metadata(root / _folder_name(LANDUSE_LAYER, county_key, county))
+            if existing is not None:
+                tilesets.append(existing)
+                report(1.0, reused=True)
+            else:
+                report(0.0)
+                overview = overview_features(features, pd.Series(county, index=features.index))
+                tilesets.append(build_tileset(features, key=county_key, overview=overview, datum=datum, root=root,
+                                              progress=report, parcel_zoom=parcel_zoom, county=county))
+                rebuilt.append(county)
+                report(1.0)
+            done += count
+            del features
+        tiles = LayerTiles(key, LANDUSE_LAYER, datum, parcel_zoom, tuple(tilesets), tuple(rebuilt))
+        _write_manifest(tiles, root)
+    return tiles
+
+
+def _manifest_path(root: Path, layer: str, key: str) -> Path:
+    return Path(root) / f"{layer}-{key}.json"
+
+
+def _write_manifest(tiles: LayerTiles, root: Path) -> None:
+    meta = {
+        "key": tiles.key,
+        "layer": tiles.layer,
+        "datum": tiles.datum,
+        "parcel_zoom": tiles.parcel_zoom,
+        "tile_format": TILE_FORMAT,
+        "counties": [{"county": t.county, "folder": t.folder.name} for t in tiles.tilesets],
+        "built": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    path = _manifest_path(root, tiles.layer, tiles.key)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def load_landuse_tiles(key: str, layer: str = LANDUSE_LAYER, root: Path = TILES_DIR) -> LayerTiles | None:
+    """The county tilesets listed by the manifest of layer key ``key``, or ``None`` when that manifest or one of
+    its folders is missing (the tiles then have to be built)."""
+    path = _manifest_path(root, layer, key)
+    if not path.is_file():
+        return None
+    meta = json.loads(path.read_text(encoding="utf-8"))
+    tilesets = []
+    for entry in meta["counties"]:
+        tileset = _read_metadata(Path(root) / entry["folder"])
+        if tileset is None:
+            return None
+        tilesets.append(tileset)
+    return LayerTiles(meta["key"], meta["layer"], meta["datum"], int(meta["parcel_zoom"]), tuple(tilesets))
 
 
 def load_tileset(key: str, layer: str = LANDUSE_LAYER, root: Path = TILES_DIR) -> Tileset | None:
-    """The built tileset with ``key``, or ``None`` when it has not been built."""
+    """The built single tileset with ``key`` (folder ``<layer>-<key>``), or ``None`` when it has not been built."""
     return _read_metadata(Path(root) / f"{layer}-{key}")
 
 
@@ -350,37 +616,115 @@ def ensure_landuse_tiles(
     *,
     datum: str = "wgs84",
     root: Path = TILES_DIR,
-    progress: Callable[[float], None] | None = None,
-) -> Tileset:
-    """The land-use tileset of a source version, built first if it does not exist yet.
+    progress: Callable[[BuildProgress], None] | None = None,
+) -> LayerTiles:
+    """The land-use tiles of a source version, built first if its manifest does not exist yet.
 
-    ``load_frame`` is only called when the tiles have to be built (reading the parcels costs time).
+    ``load_frame`` is only called when the manifest is missing (reading the parcels costs time); counties whose
+    content did not change since a tileset was cut reuse it.  Old manifests and unlisted folders are then
+    removed (:func:`gc_tilesets`).
     """
     key = tileset_key(source_sha256, datum)
-    existing = load_tileset(key, root=root)
+    existing = load_landuse_tiles(key, root=root)
     if existing is not None:
         return existing
-    tileset = build_landuse_tileset(load_frame(), key=key, datum=datum, root=root, progress=progress)
-    gc_tilesets(LANDUSE_LAYER, keep={key}, root=root)
-    return tileset
+    with _lock(root, f"{LANDUSE_LAYER}-version"):  # a second session waits for the first's build, then reads it
+        existing = load_landuse_tiles(key, root=root)
+        if existing is not None:
+            return existing
+        tiles = build_landuse_tiles(load_frame(), key=key, datum=datum, root=root, progress=progress)
+        gc_tilesets(LANDUSE_LAYER, keep={key}, root=root)
+    return tiles
 
 
-def gc_tilesets(layer: str, keep: set[str], *, root: Path = TILES_DIR, keep_old: int = KEEP_OLD) -> list[Path]:
-    """Remove the oldest tilesets of ``layer`` beyond ``keep`` and the ``keep_old`` most recent others.
+def join_pmtiles(tiles: LayerTiles, out: Path) -> Path:
+    """Join the county tilesets into one PMTiles archive ``out`` (gzip-compressed tiles) for a tile server
+    (:mod:`dashboard.tileserver`), when the folders are too big to serve as static files.
+
+    A tile that several counties share (along a border) becomes one tile holding each county's MVT layer: an
+    encoded vector tile is a list of layers, so the county tiles are concatenated as they are (each county's
+    layer has its own name, :func:`mvt_layer_name`).  Written next to ``out``, then renamed into place.
+    """
+    from pmtiles.tile import Compression, TileType, zxy_to_tileid
+    from pmtiles.writer import Writer
+
+    by_id: dict[int, list[Path]] = {}
+    for tileset in tiles.tilesets:
+        for pbf in tileset.folder.glob("*/*/*.pbf"):
+            if pbf.stat().st_size == 0:  # an empty filler tile: the server answers 204 where the archive has none
+                continue
+            tile_id = zxy_to_tileid(int(pbf.parent.parent.name), int(pbf.parent.name), int(pbf.stem))
+            by_id.setdefault(tile_id, []).append(pbf)
+    if not by_id:
+        raise ValueError("no tiles to join")
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".tmp-{out.name}")
+    west, south, east, north = tiles.bounds
+    header = {
+        "tile_type": TileType.MVT,
+        "tile_compression": Compression.GZIP,
+        "min_lon_e7": int(west * 1e7), "min_lat_e7": int(south * 1e7),
+        "max_lon_e7": int(east * 1e7), "max_lat_e7": int(north * 1e7),
+        "center_zoom": MIN_ZOOM,
+        "center_lon_e7": int((west + east) / 2 * 1e7), "center_lat_e7": int((south + north) / 2 * 1e7),
+    }
+    metadata = {
+        "name": tiles.layer, "format": "pbf", "key": tiles.key, "datum": tiles.datum,
+        "parcel_zoom": tiles.parcel_zoom, "tile_format": TILE_FORMAT,
+        "vector_layers": [{"id": mvt_layer_name(tiles.layer, t.county), "minzoom": MIN_ZOOM, "maxzoom": MAX_ZOOM,
+                           "fields": {"id": "String", "name": "String", "dlbm": "String", "r": "Number",
+                                      "g": "Number", "b": "Number"}} for t in tiles.tilesets],
+    }
+    try:
+        with open(tmp, "wb") as handle:
+            writer = Writer(handle)
+            for tile_id in sorted(by_id):
+                data = b"".join(path.read_bytes() for path in by_id[tile_id])
+                writer.write_tile(tile_id, gzip.compress(data, compresslevel=6, mtime=0))
+            writer.finalize(header, metadata)
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return out
+
+
+def mvt_layer_name(layer: str, county: str = "") -> str:
+    """The layer name inside the tiles: ``landuse_<county>`` for a county tileset (unique, so that county tiles
+    can be joined into one tile), ``landuse`` for a whole-layer tileset."""
+    return f"{layer}_{_safe(county)}" if county else layer
+
+
+def gc_tilesets(layer: str, keep: Iterable[str], *, root: Path = TILES_DIR, keep_old: int = KEEP_OLD) -> list[Path]:
+    """Remove the manifests of ``layer`` beyond those of the layer keys ``keep`` and the ``keep_old`` most recent
+    others, then every ``<layer>-*`` folder no remaining manifest lists (county tilesets no version uses any more,
+    whole-layer tilesets of older formats).
 
     Also removes temporary build folders older than a day (left by a killed build).  Returns what was removed.
     """
     root = Path(root)
     if not root.is_dir():
         return []
+    keep = set(keep)
     removed = []
-    others = [
-        f for f in root.glob(f"{layer}-*") if f.is_dir() and f.name.removeprefix(f"{layer}-") not in keep
-    ]
-    others.sort(key=lambda f: f.stat().st_mtime, reverse=True)
-    for folder in others[keep_old:]:
-        shutil.rmtree(folder, ignore_errors=True)
-        removed.append(folder)
+    with _lock(root, layer):  # the lock county builds hold: no folder disappears while a manifest is written
+        manifests = [p for p in root.glob(f"{layer}-*.json") if p.is_file()]
+        others = sorted((p for p in manifests if p.stem.removeprefix(f"{layer}-") not in keep),
+                        key=lambda p: p.stat().st_mtime, reverse=True)
+        for path in others[keep_old:]:
+            path.unlink(missing_ok=True)
+            removed.append(path)
+        listed = set()
+        for path in root.glob(f"{layer}-*.json"):
+            try:
+                listed.update(entry["folder"] for entry in json.loads(path.read_text(encoding="utf-8"))["counties"])
+            except (OSError, ValueError, KeyError):
+                continue
+        for folder in root.glob(f"{layer}-*"):
+            if folder.is_dir() and folder.name not in listed:
+                shutil.rmtree(folder, ignore_errors=True)
+                (root / f".{folder.name}.lock").unlink(missing_ok=True)  # county builds run under the layer lock
+                removed.append(folder)
     for folder in root.glob(f".tmp-{layer}-*"):
         if time.time() - folder.stat().st_mtime > 86_400:
             shutil.rmtree(folder, ignore_errors=True)

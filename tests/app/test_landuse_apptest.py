@@ -48,9 +48,14 @@ def test_every_layer_and_meeting_mode_render(landuse):
     charts = at.get("deck_gl_json_chart")
     assert len(charts) == 1
     spec = charts[0].proto.json
-    for layer_id in ('"id":"landuse-0"', '"id":"control_lines"', '"id":"parks-0"', '"id":"unsupplied-0"',
-                     '"id":"idle-0"'):
+    for layer_id in ('"id":"control_lines"', '"id":"parks-0"', '"id":"unsupplied-0"', '"id":"idle-0"'):
         assert layer_id in spec
+    # one vector-tile layer per county, each over its own county tileset
+    tile_layers = [layer for layer in json.loads(spec)["layers"] if layer["@@type"] == "MVTLayer"]
+    counties = sorted(landuse["county_code"].unique())
+    assert [layer["id"] for layer in tile_layers] == [f"landuse.{code}-0" for code in counties]
+    assert all(f"/app/static/tiles/landuse-{code}-" in layer["data"]
+               for code, layer in zip(counties, tile_layers, strict=True))
     html = " ".join(h.proto.body for h in at.get("html"))
     assert "font-size:18px" in html and "永久基本农田" in html and "闲置土地" in html
 
@@ -68,3 +73,15 @@ def test_county_view_and_english(landuse):
     at = open_landuse({"region": "530402", "lang": "en"})
     assert "Land-use structure — " in " ".join(s.value for s in at.subheader)
     assert not any("公布面积" in c for f in _frames(at) for c in f.columns)  # the published check is city-wide
+
+
+def test_configured_tile_server_replaces_the_static_tiles(tmp_path, monkeypatch, landuse):
+    url = "http://127.0.0.1:8600/landuse/{z}/{x}/{y}.pbf"
+    config = tmp_path / "dashboard.toml"
+    config.write_text(f'[map]\nlanduse_tiles_url = "{url}"\n', encoding="utf-8")
+    monkeypatch.setenv("DASHBOARD_CONFIG", str(config))
+    at = open_landuse()
+    layers = json.loads(at.get("deck_gl_json_chart")[0].proto.json)["layers"]
+    tile_layers = [layer for layer in layers if layer["@@type"] == "MVTLayer"]
+    assert [(layer["id"], layer["data"]) for layer in tile_layers] == [("landuse-0", url)]
+    assert tile_layers[0]["extent"] == pytest.approx(list(landuse.total_bounds))

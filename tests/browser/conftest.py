@@ -12,18 +12,16 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from dashboard.headless import CHROMIUM, CHROMIUM_ARGS
+from dashboard.headless import CHROMIUM, CHROMIUM_ARGS, free_port, healthy
 from tests.browser.helpers import ARTIFACTS
 from tests.conftest import ROOT
 
@@ -41,20 +39,6 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
-def _free_loopback_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _healthy(base_url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as resp:
-            return resp.status == 200 and resp.read().strip() == b"ok"
-    except OSError:
-        return False
-
-
 @contextlib.contextmanager
 def _running_app(log_path: Path, prepare_store=None):
     """Run ``streamlit run app.py`` on a free loopback port; yield its base URL; stop it afterwards.
@@ -65,7 +49,7 @@ def _running_app(log_path: Path, prepare_store=None):
     store = tempfile.TemporaryDirectory(prefix="dashboard-browser-store-")
     if prepare_store is not None:
         prepare_store(Path(store.name))
-    port = _free_loopback_port()
+    port = free_port()
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(
@@ -103,7 +87,7 @@ def serve_streamlit(script: str, env: dict, port: int, log_path: Path, extra_arg
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         try:
             deadline = time.monotonic() + HEALTH_TIMEOUT_S
-            while not _healthy(base_url):
+            while not healthy(base_url):
                 if proc.poll() is not None:
                     pytest.fail(f"{script} exited with {proc.returncode} before it was healthy; see {log_path}")
                 if time.monotonic() > deadline:

@@ -26,9 +26,10 @@ import pandas as pd
 import pytest
 import shapely
 
+from dashboard.headless import free_port
 from dashboard.i18n import t
 from dashboard.public_schema import FORBIDDEN_PATTERNS, uscc_valid
-from tests.browser.conftest import SERVER_NETGUARD_LOG, _free_loopback_port, serve_streamlit
+from tests.browser.conftest import SERVER_NETGUARD_LOG, serve_streamlit
 from tests.browser.helpers import ARTIFACTS, wait_for_app
 from tests.conftest import ROOT
 
@@ -137,7 +138,7 @@ def running_public_app(extract: Path, log_path: Path, import_log: Path):
     ARTIFACTS.mkdir(exist_ok=True)
     import_log.write_text("", encoding="utf-8")
     empty = tempfile.TemporaryDirectory(prefix="dashboard-public-empty-")
-    port = _free_loopback_port()
+    port = free_port()
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(PUBLIC_SITE), str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(

@@ -14,8 +14,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from dashboard.engine import BACKENDS, Engine
+from dashboard.engine import BACKENDS, Engine, rows_in_order
 from dashboard.errors import UserError
 from tests.conftest import ROOT
 
@@ -227,3 +229,19 @@ def test_spark_aggregates_match_duckdb(spark, duck):
     got, expected = spark.execute(query(spark)), duck.execute(query(duck))
     pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12, check_dtype=False)
     assert {c: str(got[c].dtype) for c in ("area_mu", "last")} == {"area_mu": "float64", "last": "datetime64[ns]"}
+
+
+@given(st.lists(st.tuples(st.sampled_from(["a", "b", "c"]), st.integers(0, 3)), max_size=8))
+def test_rows_in_order_agrees_with_sorting(rows):
+    table = pa.table({"a": [a for a, _ in rows], "b": [b for _, b in rows]})
+    assert rows_in_order(table, ["a", "b"]) == (rows == sorted(rows))
+    assert rows_in_order(table, ["a"]) == ([a for a, _ in rows] == sorted(a for a, _ in rows))
+
+
+def test_rows_in_order_sends_null_keys_to_the_sort(tmp_path):
+    assert not rows_in_order(pa.table({"a": ["a", None]}), ["a"])
+    path = tmp_path / "t.parquet"
+    pq.write_table(pa.table({"k": ["b", None, "a", "c"], "v": [2.0, 9.0, 1.0, 3.0]}), path)
+    engine = Engine({"t": path})
+    frame = engine.execute(engine.table("t"), order_by=["k"])
+    assert frame["v"].tolist() == [1.0, 2.0, 3.0, 9.0]  # missing key last, as DuckDB orders

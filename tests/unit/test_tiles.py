@@ -57,7 +57,7 @@ def test_build_writes_uncompressed_tiles_with_numeric_colours(parcels, tmp_path)
     assert not list(tmp_path.glob(".tmp-*"))  # the work folder is gone
 
 
-def test_existing_tileset_is_reused_and_keys_change_with_version_and_datum(parcels, tmp_path):
+def test_existing_tiles_are_reused_and_keys_change_with_version_and_datum(parcels, tmp_path):
     calls = []
 
     def load():
@@ -66,7 +66,8 @@ def test_existing_tileset_is_reused_and_keys_change_with_version_and_datum(parce
 
     first = tiles.ensure_landuse_tiles(load, "sha-a", root=tmp_path)
     again = tiles.ensure_landuse_tiles(load, "sha-a", root=tmp_path)
-    assert first == again and len(calls) == 1
+    assert first.tilesets == again.tilesets and len(calls) == 1  # the manifest answers: the parcels are not read
+    assert first.rebuilt == ("530402",) and again.rebuilt == ()
     assert tiles.tileset_key("sha-a") != tiles.tileset_key("sha-b")
     assert tiles.tileset_key("sha-a", "wgs84") != tiles.tileset_key("sha-a", "gcj02")
     with pytest.raises(ValueError):
@@ -79,15 +80,27 @@ def test_gcj02_tiles_are_shifted_for_display(parcels):
     assert 0.001 < gcj[0] - wgs[0] < 0.01  # a few hundred metres east in Yunnan
 
 
-def test_gc_keeps_the_current_and_recent_tilesets(tmp_path):
-    for i in range(5):
-        folder = tmp_path / f"landuse-k{i}"
-        folder.mkdir()
-        (folder / tiles.METADATA_FILE).write_text("{}")
-        os.utime(folder, (1000 + i, 1000 + i))
-    removed = tiles.gc_tilesets("landuse", keep={"k0"}, root=tmp_path, keep_old=2)
-    assert sorted(p.name for p in removed) == ["landuse-k1", "landuse-k2"]
-    assert sorted(p.name for p in tmp_path.glob("landuse-*")) == ["landuse-k0", "landuse-k3", "landuse-k4"]
+def _manifest(root, key: str, folders: list[str], mtime: int) -> None:
+    for name in folders:
+        (root / name).mkdir(exist_ok=True)
+        (root / name / tiles.METADATA_FILE).write_text("{}")
+    path = root / f"landuse-{key}.json"
+    path.write_text(json.dumps({"counties": [{"county": name.split("-")[1], "folder": name} for name in folders]}))
+    os.utime(path, (mtime, mtime))
+
+
+def test_gc_keeps_the_current_and_recent_manifests_and_the_folders_they_list(tmp_path):
+    _manifest(tmp_path, "v0", ["landuse-530402-a", "landuse-530403-a"], 1000)
+    _manifest(tmp_path, "v1", ["landuse-530402-a", "landuse-530403-b"], 1001)  # shares a county with v0
+    _manifest(tmp_path, "v2", ["landuse-530402-c", "landuse-530403-b"], 1002)
+    _manifest(tmp_path, "v3", ["landuse-530402-d", "landuse-530403-d"], 1003)
+    (tmp_path / "landuse-0123456789abcdef").mkdir()  # a whole-layer folder of the previous format
+    removed = tiles.gc_tilesets("landuse", keep={"v0"}, root=tmp_path, keep_old=1)
+    assert sorted(p.name for p in removed) == ["landuse-0123456789abcdef", "landuse-530402-c", "landuse-530403-b",
+                                               "landuse-v1.json", "landuse-v2.json"]
+    assert sorted(p.name for p in tmp_path.glob("landuse-*")) == [
+        "landuse-530402-a", "landuse-530402-d", "landuse-530403-a", "landuse-530403-d", "landuse-v0.json",
+        "landuse-v3.json"]
 
 
 def test_failed_build_leaves_no_tileset(parcels, tmp_path, monkeypatch):
@@ -138,16 +151,80 @@ def test_parcel_zoom_grows_with_density():
     assert tiles.parcel_min_zoom(city, 10**9) == tiles.MAX_ZOOM
 
 
+def _ids_at(folder, zoom: int) -> set[str]:
+    """Parcel ids in the first non-empty tile of ``zoom`` (zero-byte tiles are the fillers between counties)."""
+    pbf = min(p for p in folder.glob(f"{zoom}/*/*.pbf") if p.stat().st_size)
+    return {f["properties"]["id"] for f in _decode(folder, zoom, pbf.parent.name, pbf.stem)}
+
+
 def test_low_zooms_hold_the_overview_and_high_zooms_the_parcels(tmp_path, monkeypatch):
     monkeypatch.setattr(tiles, "PARCELS_PER_TILE", 1)  # force a parcel zoom above the floor on a tiny layer
-    frame = _grid(4)
-    tileset = tiles.build_landuse_tileset(frame, key="ov", root=tmp_path)
-    assert tiles.MIN_ZOOM < tileset.parcel_zoom <= tiles.MAX_ZOOM
-    assert tiles.load_tileset("ov", root=tmp_path).parcel_zoom == tileset.parcel_zoom  # kept in the metadata
-    low = tileset.parcel_zoom - 1
-    pbf = min(tileset.folder.glob(f"{low}/*/*.pbf"))
-    low_ids = {f["properties"]["id"] for f in _decode(tileset.folder, low, pbf.parent.name, pbf.stem)}
-    assert low_ids == {""}
-    pbf = min(tileset.folder.glob(f"{tiles.MAX_ZOOM}/*/*.pbf"))
-    high_ids = {f["properties"]["id"] for f in _decode(tileset.folder, tiles.MAX_ZOOM, pbf.parent.name, pbf.stem)}
-    assert high_ids and "" not in high_ids
+    layer = tiles.build_landuse_tiles(_grid(4), key="ov", root=tmp_path)
+    assert tiles.MIN_ZOOM < layer.parcel_zoom <= tiles.MAX_ZOOM
+    for tileset in layer.tilesets:
+        assert tileset.parcel_zoom == layer.parcel_zoom  # one parcel zoom for every county
+        assert tiles.load_landuse_tiles("ov", root=tmp_path).parcel_zoom == layer.parcel_zoom  # kept in the manifest
+
+        assert _ids_at(tileset.folder, layer.parcel_zoom - 1) == {""}
+        high_ids = _ids_at(tileset.folder, tiles.MAX_ZOOM)
+        assert high_ids and "" not in high_ids
+
+
+def _mtimes(layer: tiles.LayerTiles) -> dict[str, float]:
+    return {t.county: t.folder.stat().st_mtime_ns for t in layer.tilesets}
+
+
+def test_republishing_one_changed_county_cuts_only_that_county(tmp_path):
+    frame = _grid(6)  # counties 530402 (left half) and 530403 (right half)
+    seen = []
+    first = tiles.build_landuse_tiles(frame, key="v1", root=tmp_path, progress=seen.append)
+    assert first.rebuilt == ("530402", "530403")
+    assert [t.folder.name.split("-")[1] for t in first.tilesets] == ["530402", "530403"]
+    assert {t.parcel_zoom for t in first.tilesets} == {first.parcel_zoom}  # one parcel zoom for the whole layer
+    assert first.features == len(frame) and first.bounds == pytest.approx(tuple(frame.total_bounds))
+    # progress: each county starts at its share of the layer, the last report is the whole layer done
+    starts = {}
+    for p in seen:
+        starts.setdefault((p.county, p.index, p.total), p.fraction)
+    assert starts == {("530402", 1, 2): 0.0, ("530403", 2, 2): 0.5}  # two counties of 18 parcels each
+    assert [p.fraction for p in seen] == sorted(p.fraction for p in seen) and seen[-1].fraction == 1.0
+    assert not any(p.reused for p in seen)
+    for tileset in first.tilesets:  # every tile the map may request over the county's bounds exists (maybe empty)
+        for zoom in (tiles.MIN_ZOOM, tileset.parcel_zoom, tiles.MAX_ZOOM):
+            x0, y0, x1, y1 = tiles.tile_range(tileset.bounds, zoom)
+            assert all((tileset.folder / str(zoom) / str(x) / f"{y}.pbf").is_file()
+                       for x in range(x0, x1 + 1) for y in range(y0, y1 + 1))
+    before = _mtimes(first)
+
+    changed = frame.copy()
+    row = changed.index[changed["county_code"] == "530403"][0]
+    changed.loc[row, "dlbm"] = "0301"  # one parcel of one county changes class
+    seen.clear()
+    second = tiles.build_landuse_tiles(changed.sample(frac=1, random_state=1), key="v2", root=tmp_path,
+                                       progress=seen.append)
+    assert second.rebuilt == ("530403",)
+    old, new = {t.county: t for t in first.tilesets}, {t.county: t for t in second.tilesets}
+    assert new["530402"] == old["530402"] and _mtimes(second)["530402"] == before["530402"]  # reused as it was
+    assert new["530403"].key != old["530403"].key and new["530403"].folder.is_dir()
+    assert [(p.county, p.reused) for p in seen if p.reused] == [("530402", True)]
+    assert tiles.load_landuse_tiles("v2", root=tmp_path).tilesets == second.tilesets
+    # the paddy parcel is now forest in the new county tiles only
+    parcel_id = changed.loc[row, "parcel_id"]
+    decoded = {f["properties"]["id"]: f["properties"] for pbf in new["530403"].folder.glob(f"{tiles.MAX_ZOOM}/*/*.pbf")
+               for f in _decode(new["530403"].folder, tiles.MAX_ZOOM, pbf.parent.name, pbf.stem)}
+    assert decoded[parcel_id]["dlbm"] == "0301"
+
+    tiles.gc_tilesets("landuse", keep={"v2"}, root=tmp_path, keep_old=0)
+    assert sorted(p.name for p in tmp_path.glob("landuse-*")) == sorted(
+        [t.folder.name for t in second.tilesets] + ["landuse-v2.json"])
+
+
+def test_county_key_follows_content_not_row_order():
+    features = tiles.landuse_tile_features(_grid(4))
+    key = tiles.county_tileset_key(features, parcel_zoom=12)
+    assert tiles.county_tileset_key(features.iloc[::-1], parcel_zoom=12) == key
+    assert tiles.county_tileset_key(features, parcel_zoom=13) != key
+    assert tiles.county_tileset_key(features, parcel_zoom=12, datum="gcj02") != key
+    moved = features.copy()
+    moved.loc[0, "geometry"] = moved.geometry.iloc[0].buffer(-0.0001)
+    assert tiles.county_tileset_key(moved, parcel_zoom=12) != key
