@@ -253,7 +253,7 @@ def render_landuse_explorer(county: str | None, region_label: str, as_of: str) -
             layers.append(maps.landuse_url_layer(tiles_url, bounds, gen))
         elif (tiles := landuse_tileset(datum)) is not None:
             parcel_zoom = tiles.parcel_zoom
-            layers += maps.landuse_tile_layers(tiles, gen)
+            layers.append(maps.landuse_tiles_layer(tiles, gen))
     layers += _overlay_layers(selected, county, datum, lang, gen)
     parcel = _linked_parcel()
     chosen = overlays.find_parcel(landuse, parcel) if parcel and landuse is not None else None

@@ -161,10 +161,10 @@ def prepare_layer(n: int, work: Path, demo, regions, naive_max: int, seed: int, 
 
     project_dir = work / f"project-{n}"
     start = time.perf_counter()
-    # the app's path: one tileset per county (dashboard.tiles.build_landuse_tiles), one MVTLayer each
+    # the app's path: cut per county, merged into one folder (dashboard.tiles.build_landuse_tiles)
     tileset = build_landuse_tiles(frame, key=f"bench-{n}-{seed}", root=project_dir / "static" / "tiles")
     tiles_s = time.perf_counter() - start
-    files = [f for county in tileset.tilesets for f in county.folder.glob("*/*/*.pbf") if f.stat().st_size]
+    files = list(tileset.merged.folder.glob("*/*/*.pbf"))
     layer = Layer(n, label, generate_s, tiles_s, len(files), sum(f.stat().st_size for f in files) / 1e6)
     log(f"  {label}: {layer.tiles:,} tiles, {layer.tiles_mb:.1f} MB, built in {tiles_s:.1f} s")
     _write_app(project_dir, {"path": "project", "tileset": tileset, "regions": regions}, f"project {label}")

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import contextlib
 import json
 import os
@@ -297,8 +298,15 @@ def drive(base_url: str, phase: str, pages: tuple[str, ...], sessions: int, roun
           seed: int = SEED, timeout_s: float = PAGE_TIMEOUT_S) -> tuple[list[PageRun], float]:
     """Run ``sessions`` simultaneous websocket sessions through ``pages`` × ``rounds``; the runs and wall seconds."""
     start = time.perf_counter()
-    runs = asyncio.run(_drive(base_url, phase, plan(pages, sessions, rounds, seed), timeout_s))
+    runs = _run_in_own_loop(_drive(base_url, phase, plan(pages, sessions, rounds, seed), timeout_s))
     return runs, time.perf_counter() - start
+
+
+def _run_in_own_loop(coroutine):
+    """``asyncio.run(coroutine)`` in a thread of its own: the caller's thread may already run an event loop
+    (Playwright's sync API keeps one in the test process), and ``asyncio.run`` refuses to nest."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 # ------------------------------------------------------------------------------------------ statistics

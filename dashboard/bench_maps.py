@@ -14,8 +14,8 @@ same city extent, deterministically (seeded):
 The two decks are what a browser receives for the city view:
 
 * :func:`project_deck` — the project's map path (as on the 土地利用 page): county fills, the parcels as one
-  ``MVTLayer`` per county over vector tiles (:mod:`dashboard.tiles`, :func:`dashboard.maps.landuse_tile_layers`), county
-  outlines, compact JSON;
+  ``MVTLayer`` over vector tiles cut per county and merged (:mod:`dashboard.tiles`,
+  :func:`dashboard.maps.landuse_tiles_layer`), county outlines, compact JSON;
 * :func:`naive_deck` — what a naive app sends: one pydeck ``PolygonLayer`` with every parcel inline, in pydeck's
   default JSON (indented, ASCII-escaped, full precision), ``map_provider=None``.
 
@@ -193,9 +193,8 @@ def city_view(regions: gpd.GeoDataFrame) -> pdk.ViewState:
 
 
 def project_deck(tiles, regions: gpd.GeoDataFrame) -> pdk.Deck:
-    """The project's map: county fills, the parcels' vector tiles (``tiles``: the layer's county tilesets,
-    :class:`dashboard.tiles.LayerTiles`, one ``MVTLayer`` each as on the 土地利用 page) and county outlines
-    (compact JSON, offline).
+    """The project's map: county fills, the parcels' vector tiles (``tiles``: :class:`dashboard.tiles.LayerTiles`,
+    drawn as on the 土地利用 page) and county outlines (compact JSON, offline).
 
     ``regions`` are the conformed regions; they are simplified for display here, as the app does.
     """
@@ -204,7 +203,7 @@ def project_deck(tiles, regions: gpd.GeoDataFrame) -> pdk.Deck:
 
     shown = display_boundaries(regions)
     fills, outlines = maps.region_layers(shown, None, "wgs84", "name", pickable=False)
-    return maps.deck([fills, *maps.landuse_tile_layers(tiles), outlines], city_view(regions))
+    return maps.deck([fills, maps.landuse_tiles_layer(tiles), outlines], city_view(regions))
 
 
 def naive_frame(frame: gpd.GeoDataFrame) -> pd.DataFrame:

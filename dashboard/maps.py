@@ -148,11 +148,10 @@ def landuse_tile_layer(tileset: Tileset, opacity: float = 0.85, layer_id: str = 
     return _mvt_layer(tileset.url_template, tileset.bounds, layer_id, opacity)
 
 
-def landuse_tile_layers(tiles: LayerTiles, gen: int = 0, opacity: float = 0.85) -> list[pdk.Layer]:
-    """One ``MVTLayer`` per county tileset, with ids ``landuse.<county>-<gen>`` (see :func:`layer_kind`); each
-    requests only the tiles over its county."""
-    return [landuse_tile_layer(tileset, opacity, f"landuse.{tileset.folder.name.split('-')[1]}-{gen}")
-            for tileset in tiles.tilesets]
+def landuse_tiles_layer(tiles: LayerTiles, gen: int = 0, opacity: float = 0.85) -> pdk.Layer:
+    """The land-use layer's tiles (every county merged in one folder, :func:`dashboard.tiles.merge_county_tiles`)
+    as one ``MVTLayer`` with id ``landuse-<gen>`` (see :func:`layer_kind`)."""
+    return landuse_tile_layer(tiles.merged, opacity, f"landuse-{gen}")
 
 
 def landuse_url_layer(url_template: str, bounds, gen: int = 0, opacity: float = 0.85) -> pdk.Layer:
@@ -162,9 +161,8 @@ def landuse_url_layer(url_template: str, bounds, gen: int = 0, opacity: float = 
 
 
 def layer_kind(layer_id: str) -> str:
-    """What a pickable layer shows, from its id: ``landuse.530402-3`` and ``landuse-3`` → ``landuse``,
-    ``parks-3`` → ``parks``."""
-    return layer_id.rsplit("-", 1)[0].split(".", 1)[0]
+    """What a pickable layer shows, from its id: ``landuse-3`` → ``landuse``, ``parks-3`` → ``parks``."""
+    return layer_id.rsplit("-", 1)[0]
 
 
 def view_state(bounds: Sequence[float], height_px: int, width_px: int = 900) -> pdk.ViewState:

@@ -14,11 +14,14 @@ parcels with their ids (clickable); tippecanoe still drops the densest ones if a
 class names and codes, colours, display geometry) with the display datum, the class-colour table,
 :data:`TILE_FORMAT` and the city-wide parcel zoom.  Republishing a version in which one county changed therefore
 cuts only that county again and reuses the others' folders.  One parcel zoom for the whole layer (from its count
-and bounds) makes neighbouring counties switch from classes to parcels at the same zoom.  The map draws one
-``MVTLayer`` per county tileset, each limited to its county's bounds; since those bounds overlap the neighbours,
-every tile inside them exists, empty (zero bytes) where the county has no parcel, so the browser never meets a 404.
+and bounds) makes neighbouring counties switch from classes to parcels at the same zoom.  The county folders are
+then merged into one folder ``<layer>-all-<layer key>`` (:func:`merge_county_tiles`: hard links, border tiles
+concatenated), which the map draws as one ``MVTLayer``: a layer per county paints several times slower.  Every
+tile of the layer's bounding box exists there, empty (zero bytes) where there is no parcel, so the browser never
+meets a 404.
 
-A *manifest* ``<layer>-<layer key>.json`` lists the county tilesets of one source version and datum (layer key:
+A *manifest* ``<layer>-<layer key>.json`` lists the county tilesets and the merged folder of one source version
+and datum (layer key:
 :func:`tileset_key`), so opening a version whose tiles exist reads neither the parcels nor any tile.  Folders
 appear all at once (built in a temporary folder, then renamed) and builds of a layer are serialised by an
 ``flock``, so two sessions never build the same tiles twice or see half a tileset; :func:`gc_tilesets` removes
@@ -46,7 +49,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -62,7 +65,7 @@ from dashboard.offline import STATIC_DIR, STATIC_URL
 from dashboard.reference import CLASSES_CSV, UNKNOWN_COLOUR, class_colours, landuse_classes
 
 #: Bump when the tile content (properties, zooms, options) changes, so old folders are not reused.
-TILE_FORMAT = 6
+TILE_FORMAT = 7
 DATUMS = ("wgs84", "gcj02")
 #: Zooms cut: 6 shows the whole province, 13 is ~5 km per tile (about 1 m resolution); deeper views
 #: over-zoom the z13 tiles.
@@ -113,7 +116,8 @@ class Tileset:
 
 @dataclass(frozen=True)
 class LayerTiles:
-    """The county tilesets of one land-use version and datum (what the map draws: one ``MVTLayer`` each)."""
+    """The county tilesets of one land-use version and datum, and the folder that merges them (what the map
+    draws)."""
 
     key: str
     layer: str
@@ -122,6 +126,8 @@ class LayerTiles:
     tilesets: tuple[Tileset, ...]
     #: Counties cut by the call that returned this (empty when every county's tiles were reused).
     rebuilt: tuple[str, ...] = ()
+    #: Every county's tiles in one folder (:func:`merge_county_tiles`): what the map draws, one ``MVTLayer``.
+    merged: Tileset | None = None
 
     @property
     def min_zoom(self) -> int:
@@ -430,8 +436,6 @@ def build_tileset(
                 for zoom_dir in lower.iterdir():  # the two zoom ranges are disjoint: one z/x/y tree
                     if zoom_dir.is_dir():
                         os.rename(zoom_dir, out / zoom_dir.name)
-            if county:
-                _fill_empty_tiles(out, bounds)
             meta = {
                 "key": key,
                 "layer": layer,
@@ -470,9 +474,9 @@ def tile_range(bounds: tuple[float, float, float, float], zoom: int) -> tuple[in
 
 
 def _fill_empty_tiles(folder: Path, bounds: tuple[float, float, float, float]) -> int:
-    """Write an empty tile (zero bytes: a vector tile without layers) wherever tippecanoe wrote none inside a
-    county's bounds.  The map limits each county's layer to its bounds, which overlap its neighbours: a missing
-    tile there would be a 404 in the browser for every view.  Returns how many were written."""
+    """Write an empty tile (zero bytes: a vector tile without layers) wherever ``folder`` has none inside
+    ``bounds``.  The map asks for every tile of the layer's bounding box, and a city is not a rectangle: a missing
+    tile would be a 404 in the browser for every view.  Returns how many were written."""
     written = 0
     for zoom in range(MIN_ZOOM, MAX_ZOOM + 1):
         x0, y0, x1, y1 = tile_range(bounds, zoom)
@@ -564,9 +568,64 @@ def build_landuse_tiles_by_county(
                 report(1.0)
             done += count
             del features
-        tiles = LayerTiles(key, LANDUSE_LAYER, datum, parcel_zoom, tuple(tilesets), tuple(rebuilt))
+        merged = merge_county_tiles(tilesets, key=key, parcel_zoom=parcel_zoom, datum=datum, root=root)
+        tiles = LayerTiles(key, LANDUSE_LAYER, datum, parcel_zoom, tuple(tilesets), tuple(rebuilt), merged)
         _write_manifest(tiles, root)
     return tiles
+
+
+def _merged_folder_name(layer: str, key: str) -> str:
+    return f"{layer}-all-{key}"
+
+
+def merge_county_tiles(tilesets: Sequence[Tileset], *, key: str, parcel_zoom: int, datum: str,
+                       root: Path = TILES_DIR, layer: str = LANDUSE_LAYER) -> Tileset:
+    """One static folder holding every county's tiles, so the map draws the layer as one ``MVTLayer`` (one
+    request per tile in view, where a layer per county asks for each county's tiles separately and paints
+    several times slower).
+
+    A tile only one county has is hard-linked (no copy); a tile several counties share (along a border) is the
+    concatenation of theirs: an encoded vector tile is a list of layers and each county's layer has its own name
+    (:func:`mvt_layer_name`).  Zero-byte filler tiles are left out.  Cutting stays per county (only changed
+    counties are cut); merging costs a pass over the tile files.  Tiles of the bounding box without parcels are
+    zero-byte files (:func:`_fill_empty_tiles`).  Built in a temporary folder, then renamed.
+    """
+    root = Path(root)
+    name = _merged_folder_name(layer, key)
+    final = root / name
+    existing = _read_metadata(final)
+    if existing is not None:
+        return existing
+    by_tile: dict[tuple[str, str, str], list[Path]] = {}
+    for tileset in tilesets:
+        for pbf in tileset.folder.glob("*/*/*.pbf"):
+            if pbf.stat().st_size:
+                by_tile.setdefault((pbf.parent.parent.name, pbf.parent.name, pbf.name), []).append(pbf)
+    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{name}-", dir=root))
+    try:
+        for (z, x, file), parts in by_tile.items():
+            target = tmp / z / x / file
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if len(parts) == 1:
+                try:
+                    os.link(parts[0], target)
+                    continue
+                except OSError:  # another file system: copy
+                    pass
+            target.write_bytes(b"".join(part.read_bytes() for part in parts))
+        boxes = [t.bounds for t in tilesets if t.features]
+        bounds = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes),
+                  max(b[3] for b in boxes)) if boxes else (0.0, 0.0, 0.0, 0.0)
+        meta = {"key": key, "layer": layer, "min_zoom": MIN_ZOOM, "max_zoom": MAX_ZOOM, "bounds": list(bounds),
+                "features": sum(t.features for t in tilesets), "datum": datum, "parcel_zoom": parcel_zoom,
+                "built": datetime.now(UTC).isoformat(timespec="seconds"), "tile_format": TILE_FORMAT}
+        (tmp / METADATA_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        _fill_empty_tiles(tmp, bounds)
+        os.chmod(tmp, 0o755)
+        os.replace(tmp, final)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return _read_metadata(final)
 
 
 def _manifest_path(root: Path, layer: str, key: str) -> Path:
@@ -581,6 +640,7 @@ def _write_manifest(tiles: LayerTiles, root: Path) -> None:
         "parcel_zoom": tiles.parcel_zoom,
         "tile_format": TILE_FORMAT,
         "counties": [{"county": t.county, "folder": t.folder.name} for t in tiles.tilesets],
+        "merged": tiles.merged.folder.name if tiles.merged is not None else None,
         "built": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     path = _manifest_path(root, tiles.layer, tiles.key)
@@ -602,7 +662,11 @@ def load_landuse_tiles(key: str, layer: str = LANDUSE_LAYER, root: Path = TILES_
         if tileset is None:
             return None
         tilesets.append(tileset)
-    return LayerTiles(meta["key"], meta["layer"], meta["datum"], int(meta["parcel_zoom"]), tuple(tilesets))
+    merged = _read_metadata(Path(root) / meta["merged"]) if meta.get("merged") else None
+    if merged is None:
+        return None
+    return LayerTiles(meta["key"], meta["layer"], meta["datum"], int(meta["parcel_zoom"]), tuple(tilesets),
+                      merged=merged)
 
 
 def load_tileset(key: str, layer: str = LANDUSE_LAYER, root: Path = TILES_DIR) -> Tileset | None:
@@ -638,23 +702,18 @@ def ensure_landuse_tiles(
 
 
 def join_pmtiles(tiles: LayerTiles, out: Path) -> Path:
-    """Join the county tilesets into one PMTiles archive ``out`` (gzip-compressed tiles) for a tile server
-    (:mod:`dashboard.tileserver`), when the folders are too big to serve as static files.
-
-    A tile that several counties share (along a border) becomes one tile holding each county's MVT layer: an
-    encoded vector tile is a list of layers, so the county tiles are concatenated as they are (each county's
-    layer has its own name, :func:`mvt_layer_name`).  Written next to ``out``, then renamed into place.
+    """Pack the merged tiles (:func:`merge_county_tiles`) into one PMTiles archive ``out`` (gzip-compressed tiles)
+    for a tile server (:mod:`dashboard.tileserver`), when the folders are too big to serve as static files.
+    Written next to ``out``, then renamed into place.
     """
     from pmtiles.tile import Compression, TileType, zxy_to_tileid
     from pmtiles.writer import Writer
 
-    by_id: dict[int, list[Path]] = {}
-    for tileset in tiles.tilesets:
-        for pbf in tileset.folder.glob("*/*/*.pbf"):
-            if pbf.stat().st_size == 0:  # an empty filler tile: the server answers 204 where the archive has none
-                continue
-            tile_id = zxy_to_tileid(int(pbf.parent.parent.name), int(pbf.parent.name), int(pbf.stem))
-            by_id.setdefault(tile_id, []).append(pbf)
+    by_id: dict[int, Path] = {}
+    for pbf in tiles.merged.folder.glob("*/*/*.pbf"):
+        if pbf.stat().st_size == 0:  # an empty filler tile: the server answers 204 where the archive has none
+            continue
+        by_id[zxy_to_tileid(int(pbf.parent.parent.name), int(pbf.parent.name), int(pbf.stem))] = pbf
     if not by_id:
         raise ValueError("no tiles to join")
     out = Path(out)
@@ -680,7 +739,7 @@ def join_pmtiles(tiles: LayerTiles, out: Path) -> Path:
         with open(tmp, "wb") as handle:
             writer = Writer(handle)
             for tile_id in sorted(by_id):
-                data = b"".join(path.read_bytes() for path in by_id[tile_id])
+                data = by_id[tile_id].read_bytes()
                 writer.write_tile(tile_id, gzip.compress(data, compresslevel=6, mtime=0))
             writer.finalize(header, metadata)
         os.replace(tmp, out)
@@ -717,7 +776,9 @@ def gc_tilesets(layer: str, keep: Iterable[str], *, root: Path = TILES_DIR, keep
         listed = set()
         for path in root.glob(f"{layer}-*.json"):
             try:
-                listed.update(entry["folder"] for entry in json.loads(path.read_text(encoding="utf-8"))["counties"])
+                meta = json.loads(path.read_text(encoding="utf-8"))
+                listed.update(entry["folder"] for entry in meta["counties"])
+                listed.add(meta.get("merged") or "")
             except (OSError, ValueError, KeyError):
                 continue
         for folder in root.glob(f"{layer}-*"):

@@ -42,7 +42,7 @@ def test_stale_parcel_link_says_so():
     assert any("no-such-parcel" in i.value for i in at.info)
 
 
-def test_every_layer_and_meeting_mode_render(landuse):
+def test_every_layer_and_meeting_mode_render():
     at = open_landuse(state={"landuse_layers": ["landuse", "control_lines", "parks", "unsupplied", "idle"],
                              "meeting_mode": True})
     charts = at.get("deck_gl_json_chart")
@@ -50,12 +50,10 @@ def test_every_layer_and_meeting_mode_render(landuse):
     spec = charts[0].proto.json
     for layer_id in ('"id":"control_lines"', '"id":"parks-0"', '"id":"unsupplied-0"', '"id":"idle-0"'):
         assert layer_id in spec
-    # one vector-tile layer per county, each over its own county tileset
+    # one vector-tile layer over the folder that merges the county tilesets
     tile_layers = [layer for layer in json.loads(spec)["layers"] if layer["@@type"] == "MVTLayer"]
-    counties = sorted(landuse["county_code"].unique())
-    assert [layer["id"] for layer in tile_layers] == [f"landuse.{code}-0" for code in counties]
-    assert all(f"/app/static/tiles/landuse-{code}-" in layer["data"]
-               for code, layer in zip(counties, tile_layers, strict=True))
+    assert [layer["id"] for layer in tile_layers] == ["landuse-0"]
+    assert "/app/static/tiles/landuse-all-" in tile_layers[0]["data"]
     html = " ".join(h.proto.body for h in at.get("html"))
     assert "font-size:18px" in html and "永久基本农田" in html and "闲置土地" in html
 

@@ -3,9 +3,10 @@
 The public extract is published from the demo data into a temporary folder and ``public_app.py`` is served on it
 (with the internal store and demo folders pointed at an empty folder, static serving off, and an import guard that
 refuses the internal loaders: ``public_site/sitecustomize.py``).  Chromium opens every public page in both languages
-(by the query string and by the language switch), picks every county, opens every expander, and also asks for the
-internal pages' URLs.  Everything received is captured: the DOM text and HTML of every state, and every websocket
-frame (Streamlit's protobuf deltas, with tables as Arrow).  The test fails on any demo parcel id, enterprise name,
+(by the query string and by the language switch), picks every county (in English, two: the tables are the same with
+English labels), opens every expander, and also asks for the internal pages' URLs.  Everything received is
+captured: the DOM text and HTML of every state, and every websocket frame (Streamlit's protobuf deltas, with tables
+as Arrow).  The test fails on any demo parcel id, enterprise name,
 统一社会信用代码 (also any 18-character code of that form), case / supply / approval number, batch or project
 name, or parcel vertex coordinate (as text at 6 decimals, or as a raw float64 anywhere in a binary frame).
 """
@@ -218,8 +219,9 @@ def settle(page, first: bool = False) -> None:
     )
 
 
-def open_and_walk(page, base_url: str, path: str, lang: str, capture: Capture) -> None:
-    """Open a public page and every state of it: each county, each expander."""
+def open_and_walk(page, base_url: str, path: str, lang: str, capture: Capture, every_county: bool = True) -> None:
+    """Open a public page and every state of it: each county (unless ``every_county`` is false: then the first
+    two), each expander."""
     page.goto(f"{base_url}/{path}{'?lang=en' if lang == 'en' else ''}", wait_until="domcontentloaded")
     settle(page, first=True)
     assert_clean_page(page)
@@ -231,7 +233,7 @@ def open_and_walk(page, base_url: str, path: str, lang: str, capture: Capture) -
         options = page.get_by_role("option").all_inner_texts()
         page.keyboard.press("Escape")
         assert len(options) >= 9, options
-        for option in options:
+        for option in options if every_county else options[:2]:
             box.click()
             page.get_by_role("option", name=option, exact=True).click()
             settle(page)
@@ -248,7 +250,8 @@ def test_public_pages_leak_nothing_row_level(page, fence, public_server, forbidd
     capture = Capture(page)
     for lang in ("zh", "en"):
         for path in PAGES:
-            open_and_walk(page, public_server, path, lang, capture)
+            # every county in Chinese; in English the same tables with English labels, so two counties suffice
+            open_and_walk(page, public_server, path, lang, capture, every_county=lang == "zh")
             # A page in the language asked for, with its title.
             title_key = {"": "public.page.city", "counties": "public.page.counties",
                          "changelog": "public.page.changelog"}[path]

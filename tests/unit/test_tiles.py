@@ -152,7 +152,7 @@ def test_parcel_zoom_grows_with_density():
 
 
 def _ids_at(folder, zoom: int) -> set[str]:
-    """Parcel ids in the first non-empty tile of ``zoom`` (zero-byte tiles are the fillers between counties)."""
+    """Parcel ids in the first non-empty tile of ``zoom``."""
     pbf = min(p for p in folder.glob(f"{zoom}/*/*.pbf") if p.stat().st_size)
     return {f["properties"]["id"] for f in _decode(folder, zoom, pbf.parent.name, pbf.stem)}
 
@@ -189,11 +189,16 @@ def test_republishing_one_changed_county_cuts_only_that_county(tmp_path):
     assert starts == {("530402", 1, 2): 0.0, ("530403", 2, 2): 0.5}  # two counties of 18 parcels each
     assert [p.fraction for p in seen] == sorted(p.fraction for p in seen) and seen[-1].fraction == 1.0
     assert not any(p.reused for p in seen)
-    for tileset in first.tilesets:  # every tile the map may request over the county's bounds exists (maybe empty)
-        for zoom in (tiles.MIN_ZOOM, tileset.parcel_zoom, tiles.MAX_ZOOM):
-            x0, y0, x1, y1 = tiles.tile_range(tileset.bounds, zoom)
-            assert all((tileset.folder / str(zoom) / str(x) / f"{y}.pbf").is_file()
-                       for x in range(x0, x1 + 1) for y in range(y0, y1 + 1))
+    # the map's one folder: every county's parcels, a tile both counties share holds both counties' layers
+    merged = first.merged
+    assert merged.features == len(frame) and merged.parcel_zoom == first.parcel_zoom
+    ids = {f["properties"]["id"] for pbf in merged.folder.glob(f"{tiles.MAX_ZOOM}/*/*.pbf") if pbf.stat().st_size
+           for f in _decode(merged.folder, tiles.MAX_ZOOM, pbf.parent.name, pbf.stem)}
+    assert ids == set(frame["parcel_id"])
+    for zoom in (tiles.MIN_ZOOM, merged.parcel_zoom, tiles.MAX_ZOOM):  # every tile the map may request exists
+        x0, y0, x1, y1 = tiles.tile_range(merged.bounds, zoom)
+        assert all((merged.folder / str(zoom) / str(x) / f"{y}.pbf").is_file()
+                   for x in range(x0, x1 + 1) for y in range(y0, y1 + 1))
     before = _mtimes(first)
 
     changed = frame.copy()
@@ -214,9 +219,11 @@ def test_republishing_one_changed_county_cuts_only_that_county(tmp_path):
                for f in _decode(new["530403"].folder, tiles.MAX_ZOOM, pbf.parent.name, pbf.stem)}
     assert decoded[parcel_id]["dlbm"] == "0301"
 
+    assert second.merged.folder != first.merged.folder and second.merged.features == len(frame)
+
     tiles.gc_tilesets("landuse", keep={"v2"}, root=tmp_path, keep_old=0)
     assert sorted(p.name for p in tmp_path.glob("landuse-*")) == sorted(
-        [t.folder.name for t in second.tilesets] + ["landuse-v2.json"])
+        [t.folder.name for t in second.tilesets] + [second.merged.folder.name, "landuse-v2.json"])
 
 
 def test_county_key_follows_content_not_row_order():
