@@ -48,12 +48,9 @@ TARGET_COLDSTART_RATIO = 1.3
 TARGET_MEMORY_BYTES = 2_000_000_000  # 2 GB
 LANDUSE_PATH = "/landuse"
 MINIMAL_TEXT = "minimal app ready"
-MINIMAL_APP = f"""\
-import streamlit as st
-
-st.title("Minimal app")
-st.write("{MINIMAL_TEXT}")
-"""
+#: The text-only app (a template written into a temporary folder; this package never imports streamlit itself).
+MINIMAL_APP = (Path(__file__).parent / "bench_apps" / "text_app.py.tmpl").read_text(encoding="utf-8").format(
+    text=MINIMAL_TEXT)
 
 
 def _log_stderr(message: str) -> None:

@@ -71,33 +71,9 @@ POLL_S = 0.1
 BLANK_S = 45.0
 HEALTH_TIMEOUT_S = 90
 
-APP = """\
-import pickle
-
-import streamlit as st
-
-from dashboard import bench_maps
-
-st.set_page_config(page_title="bench map", layout="wide")
-
-
-@st.cache_resource
-def inputs():
-    with open({inputs!r}, "rb") as handle:
-        return pickle.load(handle)
-
-
-data = inputs()
-if data["path"] == "project":
-    deck = bench_maps.project_deck(data["tileset"], data["regions"])
-else:
-    deck = bench_maps.naive_deck(data["frame"], bench_maps.city_view(data["regions"]))
-left, right = st.columns([3, 2])
-with left:
-    st.pydeck_chart(deck, height=bench_maps.MAP_HEIGHT_PX)
-with right:
-    st.markdown("**{label}**")
-"""
+#: The one-page map app (a template: the app is written into each benchmark folder; this package never imports
+#: streamlit itself).
+APP = (Path(__file__).parent / "bench_apps" / "map_app.py.tmpl").read_text(encoding="utf-8")
 
 CONFIG = """\
 [server]
