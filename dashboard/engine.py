@@ -23,6 +23,7 @@ from dashboard.config import BACKENDS
 from dashboard.errors import UserError
 
 _SPARK_VIEWS = itertools.count()
+_MATERIALIZED = itertools.count()
 
 
 def _spark_session(master: str, conf: dict | None = None):
@@ -199,6 +200,25 @@ class Engine:
                 frame.createOrReplaceTempView(view)
             self._tables[name] = self.con.table(view)
         return self._tables[name]
+
+    def materialize(self, expr: ibis.Table, name: str) -> ibis.Table:
+        """Compute ``expr`` once into a temporary table ``name`` and return it, for intermediate results that more
+        than one query reads (e.g. a join of two large tables that several indicators sum differently).
+
+        DuckDB keeps the rows in a temporary table of this engine's connection; Spark caches them and registers
+        a temporary view (prefixed per engine, like the datasets).  Each call gets a table of its own (``name`` plus
+        a serial number), so two contexts sharing an engine never read each other's rows; the tables live as long
+        as the engine.  (Ibis's own ``Table.cache`` fails to drop its table on DuckDB 2.)
+        """
+        name = f"{name}_{next(_MATERIALIZED)}"
+        if self.backend == "duckdb":
+            sql = self.con.compile(expr)
+            self.con.raw_sql(f'CREATE OR REPLACE TEMP TABLE "{name}" AS {sql}')
+            return self.con.table(name)
+        view = f"{self._view_prefix}{name}"
+        frame = self._spark.sql(self.con.compile(expr)).cache()
+        frame.createOrReplaceTempView(view)
+        return self.con.table(view)
 
     def execute(self, expr, order_by: Sequence[str] = ()) -> pd.DataFrame:
         """Run an expression and return a pandas frame (or scalar) typed alike on every backend.

@@ -28,7 +28,14 @@ import pyarrow.compute as pc
 
 from dashboard.geo import WGS84, gauss_kruger_crs
 from dashboard.indicators import Context, indicator
-from dashboard.indicators.common import M2_PER_MU, filter_region, regions_frame, safe_ratio, with_city_row
+from dashboard.indicators.common import (
+    M2_PER_MU,
+    filter_region,
+    lookup,
+    regions_frame,
+    safe_ratio,
+    with_city_row,
+)
 from dashboard.io import read_dataset
 from dashboard.policy import Profile
 
@@ -135,8 +142,8 @@ def _with_parks(ctx: Context, frame: pd.DataFrame) -> pd.DataFrame:
         ctx.cache[key] = ctx.engine.to_pandas("parks").set_index("park_id")
     parks = ctx.cache[key]
     at = frame.columns.get_loc("park_id") + 1
-    frame.insert(at, "park_name", frame["park_id"].map(parks["name"]))
-    frame.insert(at + 1, "region_code", frame["park_id"].map(parks["county_code"]))
+    frame.insert(at, "park_name", lookup(frame["park_id"], parks["name"]))
+    frame.insert(at + 1, "region_code", lookup(frame["park_id"], parks["county_code"]))
     return frame
 
 
@@ -169,7 +176,7 @@ def _enterprises(ctx: Context) -> pd.DataFrame:
 def _with_region_names(ctx: Context, frame: pd.DataFrame) -> pd.DataFrame:
     """Add ``region_name`` (the county's name) after ``region_code``."""
     names = regions_frame(ctx).set_index("region_code")["region_name"]
-    frame.insert(frame.columns.get_loc("region_code") + 1, "region_name", frame["region_code"].map(names))
+    frame.insert(frame.columns.get_loc("region_code") + 1, "region_name", lookup(frame["region_code"], names))
     return frame
 
 

@@ -27,6 +27,7 @@ import pandas as pd
 from dashboard.indicators import Context, compute, indicator
 from dashboard.indicators.common import (
     filter_region,
+    lookup,
     quarter_of,
     regions_frame,
     safe_ratio,
@@ -86,6 +87,23 @@ def _approvals_supplied(ctx: Context, cutoffs: dict[str, date]) -> ibis.Table:
     )
 
 
+def _per_approval(ctx: Context) -> ibis.Table:
+    """:func:`_approvals_supplied` at the cutoffs every table here needs, computed once per context into an engine
+    temporary table (the join of approvals and supplies is the expensive part; :func:`approval_sums` and
+    :func:`unsupplied_approvals` both read its result).
+
+    Cutoffs: ``supplied_mu`` at ``as_of``, ``supplied_before`` on 31 December of the year before, and
+    ``supplied_q1``, ``supplied_q2``, … at each of :func:`quarter_ends`.
+    """
+    key = "_stock_land_per_approval"
+    if key not in ctx.cache:
+        prior_day = date(ctx.as_of.year, 1, 1) - timedelta(days=1)
+        cutoffs = {"supplied_mu": ctx.as_of, "supplied_before": prior_day}
+        cutoffs |= {f"supplied_q{q}": end for q, end in enumerate(quarter_ends(ctx.as_of), 1)}
+        ctx.cache[key] = ctx.engine.materialize(_approvals_supplied(ctx, cutoffs), "stock_land_per_approval")
+    return ctx.cache[key]
+
+
 def approval_sums(ctx: Context) -> pd.DataFrame:
     """Approvals up to ``ctx.as_of`` with their supplied area, summed in the engine (cached per context).
 
@@ -105,10 +123,7 @@ def approval_sums(ctx: Context) -> pd.DataFrame:
     key = "_stock_land_approval_sums"
     if key not in ctx.cache:
         ends = quarter_ends(ctx.as_of)
-        prior_day = date(ctx.as_of.year, 1, 1) - timedelta(days=1)
-        cutoffs = {"supplied_mu": ctx.as_of, "supplied_before": prior_day}
-        cutoffs |= {f"supplied_q{q}": end for q, end in enumerate(ends, 1)}
-        per = _approvals_supplied(ctx, cutoffs)
+        per = _per_approval(ctx)
         month, day = per.approval_date.month(), per.approval_date.day()
         grouped = per.group_by(
             "county_code",
@@ -489,7 +504,7 @@ def unsupplied_approvals(ctx: Context) -> pd.DataFrame:
         ``approval_id, region_code, region_name, level, approval_date, approved_mu, supplied_mu, unsupplied_mu``,
         largest unsupplied area first (level "approval").
     """
-    per = _approvals_supplied(ctx, {"supplied_mu": ctx.as_of})
+    per = _per_approval(ctx)
     if ctx.region is not None:  # a county view: filter in the engine, before the rows are fetched
         per = per.filter(per.county_code == ctx.region)
     # Arithmetic, rounding and the sort run in the engine (parallel, no pandas pass over a million rows).
@@ -504,6 +519,6 @@ def unsupplied_approvals(ctx: Context) -> pd.DataFrame:
     ).order_by([ibis.desc("unsupplied_mu"), "approval_id"])
     frame = ctx.engine.execute(per)
     names = regions_frame(ctx).set_index("region_code")["region_name"]
-    frame.insert(2, "region_name", frame["region_code"].map(names))
+    frame.insert(2, "region_name", lookup(frame["region_code"], names))
     frame.insert(3, "level", "approval")
     return frame.reset_index(drop=True)

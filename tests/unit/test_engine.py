@@ -167,6 +167,28 @@ def test_backends_listed():
     assert BACKENDS == ("duckdb", "spark")
 
 
+def _county_sums(engine):
+    t = engine.table("approvals")
+    return t.group_by("county_code").aggregate(n=t.count(), area_mu=t.approved_area_mu.sum())
+
+
+def test_materialize_computes_once_and_reads_like_the_expression(duck):
+    expected = duck.execute(_county_sums(duck), order_by=["county_code"])
+    stored = duck.materialize(_county_sums(duck), "sums")
+    pd.testing.assert_frame_equal(duck.execute(stored, order_by=["county_code"]), expected)
+    # later queries read the stored rows: summing them again gives the city total
+    assert duck.execute(stored.area_mu.sum()) == pytest.approx(expected["area_mu"].sum())
+
+
+def test_materialize_gives_every_call_its_own_table(duck):
+    t = duck.table("approvals")
+    first = duck.materialize(t.filter(t.county_code == "530402").select("approval_id"), "part")
+    second = duck.materialize(t.filter(t.county_code != "530402").select("approval_id"), "part")
+    assert first.get_name() != second.get_name()
+    ids = [set(duck.execute(x)["approval_id"]) for x in (first, second)]
+    assert ids[0] and ids[1] and not ids[0] & ids[1]  # the second did not replace the first
+
+
 # --- Spark -------------------------------------------------------------------------------------------------------
 
 
@@ -245,3 +267,10 @@ def test_rows_in_order_sends_null_keys_to_the_sort(tmp_path):
     engine = Engine({"t": path})
     frame = engine.execute(engine.table("t"), order_by=["k"])
     assert frame["v"].tolist() == [1.0, 2.0, 3.0, 9.0]  # missing key last, as DuckDB orders
+
+
+@pytest.mark.slow
+def test_spark_materialize_matches_duckdb(spark, duck):
+    got = spark.execute(spark.materialize(_county_sums(spark), "sums"), order_by=["county_code"])
+    expected = duck.execute(_county_sums(duck), order_by=["county_code"])
+    pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12, check_dtype=False)
