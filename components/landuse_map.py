@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from components import panels
-from components.loaders import indicator_table, landuse_tileset, load_dataset, load_display_regions
+from components.loaders import dataset_versions, indicator_table, landuse_tileset, load_dataset, load_display_regions
 from components.maps import configured_basemap, configured_landuse_tiles_url, picked_feature
 from components.state import current_lang, current_profile, t
 from dashboard import maps, overlays
@@ -21,7 +21,10 @@ from dashboard.legend import LegendGroup, LegendItem, landuse_legend, legend_htm
 from dashboard.tiles import parcel_min_zoom
 
 LAYERS = ("landuse", *overlays.OVERLAYS)
-DEFAULT_LAYERS = ["landuse", "control_lines"]
+#: The page opens on the land use alone: with the control lines' outlines on as well, the first complete picture
+#: came about 2.5 s later on a PC without a graphics card (software WebGL; BENCHMARKS.md, cold start).  They are
+#: one click away, and a parcel's detail lists the control lines it overlaps.
+DEFAULT_LAYERS = ["landuse"]
 MAP_HEIGHT = {False: 580, True: 780}
 PARCEL_PARAM = "parcel"
 #: Session key: the class clicked on the dissolved overview (below the parcel zoom), to ask for a closer zoom.
@@ -216,7 +219,7 @@ def _render_structure(county: str | None, region_label: str, as_of: str) -> None
                                       "published_share_pct": t("maps.published_share"),
                                       "computed_area_wan_ha": t("maps.computed_area"),
                                       "consistent": t("maps.consistent"), note: t("maps.note")})
-        panels.table(table, t("maps.published_check"), ("landuse", "regions"), key="published_check")
+        panels.static_table(table, t("maps.published_check"), ("landuse", "regions"), key="published_check")
 
 
 def render_landuse_explorer(county: str | None, region_label: str, as_of: str) -> None:
@@ -226,7 +229,9 @@ def render_landuse_explorer(county: str | None, region_label: str, as_of: str) -
     if regions is None:
         st.info(t("data.no_regions"))
         return
-    landuse = load_dataset("landuse")
+    # The parcels themselves (a large frame) are read after the map is sent, unless a parcel link needs them
+    # first: the map draws the vector tiles, and its first paint should not wait for the frame.
+    has_landuse = dataset_versions().get("landuse") is not None
     basemap = configured_basemap()
     datum = display_datum(basemap)
 
@@ -240,12 +245,14 @@ def render_landuse_explorer(county: str | None, region_label: str, as_of: str) -
     # Only the parcels and the switched-on overlays answer clicks (each pickable layer slows every pick).
     fills, outlines = maps.region_layers(regions, county, datum, "name" if lang == "zh" else "name_en", pickable=False)
     map_key = f"landuse_map_{county or 'city'}_{st.session_state.get('_landuse_fit', 0)}"
-    _remember_pick(st.session_state.get(map_key))
+    _remember_pick(st.session_state.get(map_key))  # a click puts its parcel in the URL: read the link after it
+    parcel = _linked_parcel()
+    landuse = load_dataset("landuse") if parcel or configured_landuse_tiles_url() else None
     gen = st.session_state.get("_landuse_pick_gen", 0)
     layers = [fills]
     parcel_zoom = None  # the zoom from which parcels (not classes merged by county) can be picked
     if "landuse" in selected:
-        if landuse is None:
+        if not has_landuse:
             st.info(t("maps.no_landuse"))
         elif tiles_url := configured_landuse_tiles_url():
             bounds = tuple(float(v) for v in landuse.total_bounds)
@@ -255,7 +262,6 @@ def render_landuse_explorer(county: str | None, region_label: str, as_of: str) -
             parcel_zoom = tiles.parcel_zoom
             layers.append(maps.landuse_tiles_layer(tiles, gen))
     layers += _overlay_layers(selected, county, datum, lang, gen)
-    parcel = _linked_parcel()
     chosen = overlays.find_parcel(landuse, parcel) if parcel and landuse is not None else None
     if chosen is not None:
         layers.append(maps.highlight_layer("selected-parcel", chosen["geometry"], datum))
@@ -273,6 +279,7 @@ def render_landuse_explorer(county: str | None, region_label: str, as_of: str) -
     with map_area:
         st.pydeck_chart(deck, height=height, on_select="rerun", selection_mode="single-object", key=map_key)
         st.caption(t("maps.click_hint"))
+        landuse = load_dataset("landuse") if has_landuse else None
         if st.session_state.get(_ZOOM_HINT) is not None and parcel_zoom is not None:
             st.info(t("maps.zoom_to_pick", name=st.session_state[_ZOOM_HINT], zoom=parcel_zoom),
                     icon=":material/zoom_in:")

@@ -40,7 +40,7 @@ def load_dataset(name: str) -> pd.DataFrame | None:
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _display_regions(sha256: str) -> pd.DataFrame:
-    return display_boundaries(store.load_current("regions"))
+    return display_boundaries(_load_version("regions", sha256))
 
 
 def load_display_regions() -> pd.DataFrame | None:

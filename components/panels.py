@@ -95,6 +95,22 @@ def table(frame: pd.DataFrame, name: str, datasets: tuple[str, ...], key: str, f
     table_downloads(frame, name, datasets, key, filters)
 
 
+def static_table(frame: pd.DataFrame, name: str, datasets: tuple[str, ...], key: str,
+                 filters: dict | None = None) -> None:
+    """:func:`table` as a plain HTML table, for a few rows read in full: long texts wrap instead of being cut, it
+    reads on a projector without scrolling, and it costs the browser far less than the interactive grid (whose
+    code otherwise competes with the map for the first seconds of a page).  Numbers get thousands separators and
+    two decimals, yes/no in words; the downloads keep the raw values."""
+    shown, formats = number_display(frame)
+    for column in frame.columns:
+        if formats.get(column, "text") != "text":  # a float column without gaps: number_display left it numeric
+            shown[column] = [f"{v:,.2f}" for v in frame[column]]
+        elif pd.api.types.is_bool_dtype(frame[column]):
+            shown[column] = [t("panels.yes") if v else t("panels.no") for v in frame[column]]
+    st.table(shown.set_index(shown.columns[0]))
+    table_downloads(frame, name, datasets, key, filters)
+
+
 def number_table(frame: pd.DataFrame, name: str, datasets: tuple[str, ...], key: str, filters: dict | None = None,
                  whole=lambda column: False, **dataframe_kwargs) -> None:
     """:func:`table` with numbers formatted for reading (thousands separators, two decimals or whole where

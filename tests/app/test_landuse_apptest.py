@@ -2,7 +2,6 @@
 
 import json
 
-import pandas as pd
 import pytest
 
 from dashboard.io import read_dataset
@@ -23,10 +22,6 @@ def open_landuse(query=None, state=None):
     return open_app_page(SPEC.file, query, state)
 
 
-def _frames(at) -> list[pd.DataFrame]:
-    return [d.value for d in at.dataframe]
-
-
 def test_parcel_link_opens_its_detail_with_area_in_mu_and_overlaps(landuse):
     row = landuse.iloc[500]
     at = open_landuse({"parcel": row["parcel_id"]})
@@ -40,6 +35,14 @@ def test_parcel_link_opens_its_detail_with_area_in_mu_and_overlaps(landuse):
 def test_stale_parcel_link_says_so():
     at = open_landuse({"parcel": "no-such-parcel"})
     assert any("no-such-parcel" in i.value for i in at.info)
+
+
+def test_the_page_opens_on_land_use_alone_with_every_overlay_one_click_away():
+    at = open_landuse()
+    layers = [layer["id"] for layer in json.loads(at.get("deck_gl_json_chart")[0].proto.json)["layers"]]
+    assert layers == ["regions", "landuse-0", "region-outlines"]
+    pills = at.get("button_group")[0]
+    assert pills.value == ["landuse"] and len(pills.proto.options) == 5
 
 
 def test_every_layer_and_meeting_mode_render():
@@ -60,9 +63,12 @@ def test_every_layer_and_meeting_mode_render():
 
 def test_structure_reproduces_the_published_city_groups_and_flags_other_land():
     at = open_landuse()
-    check = next(f for f in _frames(at) if "公布面积（万公顷）" in f.columns)
-    other = check[check["三调一级地类"] == "其他土地"].iloc[0]
-    assert other["公布面积（万公顷）"] == pytest.approx(0.06) and not other["公布数据自洽"]
+    check = next(tb.value for tb in at.table if "公布面积（万公顷）" in tb.value.columns)
+    assert check.index.name == "三调一级地类"
+    other = check.loc["其他土地"]
+    assert other["公布面积（万公顷）"] == "0.06" and other["公布数据自洽"] == "否"
+    assert check.loc["耕地", "公布数据自洽"] == "是"
+    assert [b.proto.label for b in at.get("download_button")][-2:] == ["下载 Excel", "下载 CSV"]
     charts = at.get("vega_lite_chart")
     assert charts and "面积（万亩）" in json.loads(charts[0].proto.spec)["layer"][0]["encoding"]["x"]["title"]
 
@@ -70,7 +76,10 @@ def test_structure_reproduces_the_published_city_groups_and_flags_other_land():
 def test_county_view_and_english(landuse):
     at = open_landuse({"region": "530402", "lang": "en"})
     assert "Land-use structure — " in " ".join(s.value for s in at.subheader)
-    assert not any("公布面积" in c for f in _frames(at) for c in f.columns)  # the published check is city-wide
+    assert not any("Published" in str(c) for tb in at.table for c in tb.value.columns)  # the check is city-wide
+    english = open_landuse({"lang": "en"})
+    check = next(tb.value for tb in english.table if "Published area (10,000 ha)" in tb.value.columns)
+    assert set(check["Published figures consistent"]) == {"Yes", "No"}
 
 
 def test_configured_tile_server_replaces_the_static_tiles(tmp_path, monkeypatch, landuse):
@@ -83,3 +92,17 @@ def test_configured_tile_server_replaces_the_static_tiles(tmp_path, monkeypatch,
     tile_layers = [layer for layer in layers if layer["@@type"] == "MVTLayer"]
     assert [(layer["id"], layer["data"]) for layer in tile_layers] == [("landuse-0", url)]
     assert tile_layers[0]["extent"] == pytest.approx(list(landuse.total_bounds))
+
+
+def test_a_click_on_a_parcel_shows_that_parcel_not_the_linked_one(landuse):
+    linked, clicked = landuse.iloc[100], landuse.iloc[2000]
+    at = open_landuse({"parcel": linked["parcel_id"]})
+    assert any(linked["parcel_id"] in tb.value.iloc[:, 0].tolist() for tb in at.table)
+    # what st.pydeck_chart(on_select="rerun") stores for a click on a parcel of the tiles
+    at.session_state["landuse_map_city_0"] = {"selection": {"indices": {"landuse-0": [0]}, "objects": {
+        "landuse-0": [{"properties": {"id": clicked["parcel_id"], "name": str(clicked["dlmc"])}}]}}}
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.query_params["parcel"] == clicked["parcel_id"]
+    detail = next(tb.value for tb in at.table if "图斑编号" in tb.value.index)
+    assert detail.loc["图斑编号"].iloc[0] == clicked["parcel_id"]
