@@ -23,6 +23,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
+TEST_WORKERS ?= 2
 # `make bench` options (see `python -m dashboard bench --help`); the default writes the results block of BENCHMARKS.md.
 BENCH_ARGS ?= --write BENCHMARKS.md
 # Debian packages the browser tests need: Chromium (driven by Playwright; never `playwright install`) and CJK
@@ -88,8 +89,16 @@ test-deps: $(VENV)/.installed-test system-deps
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
 
+# The unit and AppTest tests run on $(TEST_WORKERS) workers (pytest-xdist: CPU-bound and independent), then the
+# browser tests in one process (their paint waits and shared app server want the machine to themselves).
+# PYTEST_ARGS (a path, -k …) runs just that, in one process.
 test: test-deps lint
+ifeq ($(strip $(PYTEST_ARGS)),)
+	$(PY) -m pytest -q -p no:cacheprovider --durations=10 -n $(TEST_WORKERS) tests/unit tests/app
+	$(PY) -m pytest -q -p no:cacheprovider --durations=10 tests/browser
+else
 	$(PY) -m pytest -q -p no:cacheprovider --durations=20 $(PYTEST_ARGS)
+endif
 
 # The benchmarks drive Chromium through Playwright (test requirements) and cut tiles: the same set-up as `make test`.
 bench: test-deps
