@@ -33,15 +33,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from dashboard.bench_browser import (
-    ROOT,
-    VIEWPORT,
-    Traffic,
-    measure,
-    process_memory,
-    running_server,
-)
-from dashboard.headless import CHROMIUM, CHROMIUM_ARGS
+from dashboard.bench_browser import ROOT, VIEWPORT, Traffic, measure, process_memory
+from dashboard.headless import CHROMIUM, CHROMIUM_ARGS, streamlit_server
 
 #: Targets of issue #9.
 TARGET_COLDSTART_RATIO = 1.3
@@ -77,9 +70,9 @@ def _full_app_once(browser, work: Path, timeout_s: float, store: Path | None = N
     with contextlib.ExitStack() as stack:
         if store is None:
             store = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-store-", dir=work)))
-        server = stack.enter_context(running_server(
-            root, "app.py", env={"DASHBOARD_STORE": str(store)}, log_path=work / "app-server.log", poll_s=0.05,
-            root=root))
+        server = stack.enter_context(streamlit_server(
+            "app.py", cwd=root, env={"DASHBOARD_STORE": str(store)}, log_path=work / "app-server.log",
+            pythonpath=(root,), poll_s=0.05))
         run = measure(browser, server.url + LANDUSE_PATH, timeout_s,
                       abort=lambda: _server_error(work / "app-server.log"))
         paint = run.get("first_paint_s")
@@ -108,10 +101,15 @@ def _server_error(log_path: Path) -> str | None:
     return "app error: " + (lines[-1][:200] if lines else "exception in the server log")
 
 
+def _one_page_server(folder: Path):
+    """A one-page benchmark app in ``folder`` served from there (the project on its path)."""
+    return streamlit_server("app.py", cwd=folder, log_path=folder / "server.log", pythonpath=(ROOT,), poll_s=0.05)
+
+
 def _map_app_once(browser, folder: Path, timeout_s: float) -> dict:
     """Launch the one-page map app in ``folder`` (a fresh process) and open it in a fresh context until its map is
     painted.  Returns the seconds to health and to first paint since launch."""
-    with running_server(folder, "app.py", log_path=folder / "server.log", poll_s=0.05) as server:
+    with _one_page_server(folder) as server:
         run = measure(browser, server.url, timeout_s)
         paint = run.get("first_paint_s")
         return {
@@ -126,7 +124,7 @@ def _map_app_once(browser, folder: Path, timeout_s: float) -> dict:
 def _minimal_app_once(browser, folder: Path, timeout_s: float) -> dict:
     """Launch the text-only app (a fresh process) and open it in a fresh context until its text is visible.
     Returns the seconds to health and to visible text since launch."""
-    with running_server(folder, "app.py", log_path=folder / "server.log", poll_s=0.05) as server:
+    with _one_page_server(folder) as server:
         context = browser.new_context(viewport=VIEWPORT, locale="zh-CN", service_workers="block")
         traffic = Traffic()
         try:

@@ -35,7 +35,6 @@ import json
 import os
 import platform
 import random
-import subprocess
 import sys
 import tempfile
 import time
@@ -48,7 +47,7 @@ from pathlib import Path
 import websockets
 from websockets.exceptions import ConnectionClosed
 
-from dashboard.headless import free_port, healthy
+from dashboard.headless import Server, streamlit_server
 from dashboard.navigation import page_link, page_spec
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,7 +55,6 @@ DEFAULT_PAGES = ("overview", "arable", "stock_land", "evaluation", "parks", "lan
 DEFAULT_SESSIONS = 20
 DEFAULT_ROUNDS = 2
 SEED = 20261122
-HEALTH_TIMEOUT_S = 90
 PAGE_TIMEOUT_S = 600.0
 
 # ------------------------------------------------------------------------------------------ wire format
@@ -352,14 +350,6 @@ def summarize(runs: list[PageRun], pages: tuple[str, ...], wall_s: float, sessio
 # ------------------------------------------------------------------------------------------ server
 
 
-@dataclass
-class Server:
-    """The app under test: its base URL and process id."""
-
-    base_url: str
-    pid: int
-
-
 def process_status(pid: int) -> dict:
     """Peak and current resident memory (MB, ``VmHWM``/``VmRSS``) and CPU seconds (user + system) of ``pid``."""
     out: dict = {}
@@ -378,50 +368,15 @@ def process_status(pid: int) -> dict:
 
 @contextlib.contextmanager
 def running_app(log_path: Path, extra_env: dict | None = None, pythonpath: tuple[str, ...] = ()) -> Iterator[Server]:
-    """``streamlit run app.py`` on a free loopback port (headless, no file watcher, usage statistics off) over an
-    empty temporary data store, so the app shows the bundled demo data; output to ``log_path``.  Yields the
-    :class:`Server` once it answers its health check and stops it afterwards.  ``pythonpath`` entries go before the
-    project root (the browser tests' network guard, for instance)."""
-    with tempfile.TemporaryDirectory(prefix="dashboard-load-store-") as store:
-        port = free_port()
-        base_url = f"http://127.0.0.1:{port}"
-        env = {
-            **os.environ,
-            "PYTHONPATH": os.pathsep.join([*pythonpath, str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
-            "PYTHONUNBUFFERED": "1",
-            "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-            "STREAMLIT_SERVER_HEADLESS": "true",
-            "DASHBOARD_STORE": store,
-            **(extra_env or {}),
-        }
-        cmd = [
-            sys.executable, "-m", "streamlit", "run", "app.py",
-            "--server.port", str(port),
-            "--server.address", "127.0.0.1",
-            "--server.headless", "true",
-            "--server.fileWatcherType", "none",
-            "--browser.gatherUsageStats", "false",
-        ]
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        with log_path.open("w", encoding="utf-8") as log:
-            proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL)
-            try:
-                deadline = time.monotonic() + HEALTH_TIMEOUT_S
-                while not healthy(base_url):
-                    if proc.poll() is not None:
-                        raise RuntimeError(f"app.py exited with {proc.returncode} before it was healthy; see {log_path}")
-                    if time.monotonic() > deadline:
-                        raise RuntimeError(f"app.py not healthy after {HEALTH_TIMEOUT_S} s; see {log_path}")
-                    time.sleep(0.25)
-                yield Server(base_url, proc.pid)
-            finally:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait(timeout=5)
+    """``streamlit run app.py`` from the project on a free loopback port over an empty temporary data store, so
+    the app shows the bundled demo data; output to ``log_path``.  Yields the :class:`dashboard.headless.Server`
+    once it answers its health check and stops it afterwards.  ``pythonpath`` entries go before the project root
+    (the browser tests' network guard, for instance)."""
+    with tempfile.TemporaryDirectory(prefix="dashboard-load-store-") as store, streamlit_server(
+        "app.py", cwd=ROOT, log_path=log_path, env={"DASHBOARD_STORE": store, **(extra_env or {})},
+        pythonpath=(*pythonpath, ROOT),
+    ) as server:
+        yield server
 
 
 # ------------------------------------------------------------------------------------------ the benchmark
@@ -476,7 +431,7 @@ def measure(server: Server, pages: tuple[str, ...] = DEFAULT_PAGES, sessions: in
     for phase, n, k in phases:
         log(f"{phase}: {n} session(s) × {k} round(s) over {len(pages)} pages …")
         before = process_status(server.pid)
-        runs, wall = drive(server.base_url, phase, pages, n, k, seed, timeout_s)
+        runs, wall = drive(server.url, phase, pages, n, k, seed, timeout_s)
         after = process_status(server.pid)
         summary = summarize(runs, pages, wall, n, k)
         if "cpu_s" in before and "cpu_s" in after:
@@ -593,7 +548,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="dashboard-load-") as tmp:
         log_path = args.server_log or Path(tmp) / "server.log"
         with running_app(log_path) as server:
-            log(f"app at {server.base_url} (pid {server.pid}), log {log_path}")
+            log(f"app at {server.url} (pid {server.pid}), log {log_path}")
             report = measure(server, pages, args.sessions, args.rounds, baseline=not args.no_baseline,
                              warmup=not args.no_warmup, seed=args.seed, timeout_s=args.timeout, log=log)
     print(json.dumps(report, ensure_ascii=False, indent=2) if args.json else format_report(report))

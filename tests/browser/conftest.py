@@ -11,17 +11,13 @@ Artifacts (git-ignored): ``artifacts/streamlit-server.log``, ``artifacts/screens
 from __future__ import annotations
 
 import contextlib
-import os
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from dashboard.headless import CHROMIUM, CHROMIUM_ARGS, free_port, healthy
+from dashboard.headless import CHROMIUM, CHROMIUM_ARGS, streamlit_server
 from tests.browser.helpers import ARTIFACTS
 from tests.conftest import ROOT
 
@@ -39,68 +35,25 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
+SERVER_SITE = Path(__file__).parent / "server_site"
+
+
 @contextlib.contextmanager
 def _running_app(log_path: Path, prepare_store=None):
-    """Run ``streamlit run app.py`` on a free loopback port; yield its base URL; stop it afterwards.
+    """Run ``streamlit run app.py`` on a free loopback port, its network guard logging to the server log; yield its
+    base URL; stop it afterwards.
 
     The app's data store is a new temporary folder; ``prepare_store(path)``, when given, fills it first.
     """
     ARTIFACTS.mkdir(exist_ok=True)
-    store = tempfile.TemporaryDirectory(prefix="dashboard-browser-store-")
-    if prepare_store is not None:
-        prepare_store(Path(store.name))
-    port = free_port()
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(
-            [str(Path(__file__).parent / "server_site"), str(ROOT), os.environ.get("PYTHONPATH", "")]
-        ).rstrip(os.pathsep),
-        "PYTHONUNBUFFERED": "1",
-        "NETGUARD_LOG": str(SERVER_NETGUARD_LOG),
-        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-        "STREAMLIT_SERVER_HEADLESS": "true",
+    with tempfile.TemporaryDirectory(prefix="dashboard-browser-store-") as store:
+        if prepare_store is not None:
+            prepare_store(Path(store))
         # Uploads in browser tests must never reach the real var/store.
-        "DASHBOARD_STORE": store.name,
-    }
-    try:
-        with serve_streamlit("app.py", env, port, log_path) as url:
-            yield url
-    finally:
-        store.cleanup()
-
-
-@contextlib.contextmanager
-def serve_streamlit(script: str, env: dict, port: int, log_path: Path, extra_args: tuple[str, ...] = ()):
-    """``streamlit run <script>`` on ``127.0.0.1:<port>`` with ``env``, output to ``log_path``; yields the base URL
-    once the server answers its health check; stops the server afterwards."""
-    base_url = f"http://127.0.0.1:{port}"
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", script,
-        "--server.port", str(port),
-        "--server.address", "127.0.0.1",
-        "--server.headless", "true",
-        "--server.fileWatcherType", "none",
-        "--browser.gatherUsageStats", "false",
-        *extra_args,
-    ]
-    with log_path.open("w", encoding="utf-8") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        try:
-            deadline = time.monotonic() + HEALTH_TIMEOUT_S
-            while not healthy(base_url):
-                if proc.poll() is not None:
-                    pytest.fail(f"{script} exited with {proc.returncode} before it was healthy; see {log_path}")
-                if time.monotonic() > deadline:
-                    pytest.fail(f"{script} not healthy after {HEALTH_TIMEOUT_S} s; see {log_path}")
-                time.sleep(0.25)
-            yield base_url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=5)
+        env = {"NETGUARD_LOG": str(SERVER_NETGUARD_LOG), "DASHBOARD_STORE": store}
+        with streamlit_server("app.py", cwd=ROOT, log_path=log_path, env=env, pythonpath=(SERVER_SITE, ROOT),
+                              timeout_s=HEALTH_TIMEOUT_S) as server:
+            yield server.url
 
 
 @pytest.fixture(scope="session")

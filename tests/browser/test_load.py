@@ -7,11 +7,8 @@ report has p50/p95; timings are never asserted.  The server runs under the brows
 from __future__ import annotations
 
 from dashboard import bench_load
-from tests.browser.conftest import SERVER_NETGUARD_LOG
+from tests.browser.conftest import SERVER_NETGUARD_LOG, SERVER_SITE
 from tests.browser.helpers import ARTIFACTS
-from tests.conftest import ROOT
-
-SERVER_SITE = str(ROOT / "tests" / "browser" / "server_site")
 
 
 def test_two_sessions_finish_every_page_without_exceptions():
@@ -20,7 +17,7 @@ def test_two_sessions_finish_every_page_without_exceptions():
     guard_log = SERVER_NETGUARD_LOG.with_name("streamlit-server-load-netguard.log")
     guard_log.write_text("", encoding="utf-8")
     with bench_load.running_app(ARTIFACTS / "streamlit-server-load.log", extra_env={"NETGUARD_LOG": str(guard_log)},
-                                pythonpath=(SERVER_SITE,)) as server:
+                                pythonpath=(str(SERVER_SITE),)) as server:
         report = bench_load.measure(server, pages, sessions=2, rounds=1, baseline=False, warmup=False)
 
     load = report["phases"]["load"]

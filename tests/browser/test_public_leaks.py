@@ -14,7 +14,6 @@ name, or parcel vertex coordinate (as text at 6 decimals, or as a raw float64 an
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import tempfile
 import time
@@ -27,10 +26,10 @@ import pandas as pd
 import pytest
 import shapely
 
-from dashboard.headless import free_port
+from dashboard.headless import streamlit_server
 from dashboard.i18n import t
 from dashboard.public_schema import FORBIDDEN_PATTERNS, uscc_valid
-from tests.browser.conftest import SERVER_NETGUARD_LOG, serve_streamlit
+from tests.browser.conftest import SERVER_NETGUARD_LOG
 from tests.browser.helpers import ARTIFACTS, wait_for_app
 from tests.conftest import ROOT
 
@@ -138,26 +137,19 @@ def running_public_app(extract: Path, log_path: Path, import_log: Path):
     """``streamlit run public_app.py`` on a free loopback port over ``extract``; yields the base URL."""
     ARTIFACTS.mkdir(exist_ok=True)
     import_log.write_text("", encoding="utf-8")
-    empty = tempfile.TemporaryDirectory(prefix="dashboard-public-empty-")
-    port = free_port()
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(PUBLIC_SITE), str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(
-            os.pathsep),
-        "PYTHONUNBUFFERED": "1",
-        "NETGUARD_LOG": str(SERVER_NETGUARD_LOG),
-        "PUBLIC_IMPORT_LOG": str(import_log),
-        "DASHBOARD_PUBLIC_DIR": str(extract),
-        # The internal datasets are not there to be found, even if something tried.
-        "DASHBOARD_STORE": empty.name,
-        "DASHBOARD_DEMO_DIR": empty.name,
-    }
-    try:
-        with serve_streamlit("public_app.py", env, port, log_path,
-                             ("--server.enableStaticServing", "false", "--client.showErrorDetails", "none")) as url:
-            yield url
-    finally:
-        empty.cleanup()
+    with tempfile.TemporaryDirectory(prefix="dashboard-public-empty-") as empty:
+        env = {
+            "NETGUARD_LOG": str(SERVER_NETGUARD_LOG),
+            "PUBLIC_IMPORT_LOG": str(import_log),
+            "DASHBOARD_PUBLIC_DIR": str(extract),
+            # The internal datasets are not there to be found, even if something tried.
+            "DASHBOARD_STORE": empty,
+            "DASHBOARD_DEMO_DIR": empty,
+        }
+        with streamlit_server("public_app.py", cwd=ROOT, log_path=log_path, env=env, pythonpath=(PUBLIC_SITE, ROOT),
+                              args=("--server.enableStaticServing", "false", "--client.showErrorDetails", "none"),
+                              ) as server:
+            yield server.url
 
 
 IMPORT_LOG = ARTIFACTS / "public-server-imports.log"
