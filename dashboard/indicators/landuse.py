@@ -203,21 +203,21 @@ def _notes(row: pd.Series, groups_sum: float, total: float) -> tuple[str, str]:
             return "各地类面积之和与总面积一致", "The groups add up to the total"
         gap = total - groups_sum
         return (f"各地类公布面积之和为{groups_sum:.2f}万公顷，与总面积相差{gap:.2f}万公顷",
-                f"The published groups add up to {groups_sum:.2f}万ha, {gap:.2f}万ha short of the total")
+                f"The published groups add up to {groups_sum:.2f} × 10,000 ha, {gap:.2f} × 10,000 ha short of the total")
     zh, en = "", ""
     if not row["consistent"]:
         area, share, implied = row["published_area_wan_ha"], row["published_share_pct"], row["implied_share_pct"]
         remainder = row["remainder_area_wan_ha"]
         remainder_share = 100.0 * remainder / total
         zh = f"公布面积{area:g}万公顷与占比{share:.2f}%不符（按面积应为{implied:.2f}%）"
-        en = f"Published area {area:g}万ha contradicts the stated {share:.2f}% (the area implies {implied:.2f}%)"
+        en = f"Published area {area:g} × 10,000 ha contradicts the stated {share:.2f}% (the area implies {implied:.2f}%)"
         if abs(remainder_share - share) < 0.01:
             zh += f"；总面积减其余地类为{remainder:.2f}万公顷（{remainder_share:.2f}%），与公布占比一致，{area:g}应为笔误"
-            en += (f"; the total minus the other groups is {remainder:.2f}万ha ({remainder_share:.2f}%), matching the "
+            en += (f"; the total minus the other groups is {remainder:.2f} × 10,000 ha ({remainder_share:.2f}%), matching the "
                    f"stated share, so {area:g} is a misprint")
     if not row["matches_computed"] and not np.isnan(row["computed_area_wan_ha"]):
         zh += ("；" if zh else "") + f"数据计算面积为{row['computed_area_wan_ha']:.4f}万公顷"
-        en += ("; " if en else "") + f"the data give {row['computed_area_wan_ha']:.4f}万ha"
+        en += ("; " if en else "") + f"the data give {row['computed_area_wan_ha']:.4f} × 10,000 ha"
     return zh, en
 
 

@@ -175,6 +175,7 @@ def test_misprinted_other_row_is_flagged(check):
     assert round(other["remainder_area_wan_ha"], 2) == 6.42
     assert other["computed_area_wan_ha"] == pytest.approx(6.4156)
     assert "笔误" in other["note_zh"] and "misprint" in other["note_en"]
+    assert "万" not in other["note_en"] and "0.06 × 10,000 ha" in other["note_en"]  # English without 万
     assert "6.42" in other["note_zh"]
 
 
