@@ -229,16 +229,20 @@ class Engine:
         objects first, which costs seconds on a table of a million rows.
 
         ``order_by`` names the columns to sort a table result by, ascending.  DuckDB's ORDER BY carries every
-        column of a wide row through its sort; for a large result it is faster to fetch the rows unordered and
-        let Arrow sort the key columns and gather the rows once (missing keys last, as DuckDB orders them).  DuckDB
+        column of a wide row through its sort; for a large result it is faster to fetch the rows unordered, let
+        Arrow sort the key columns and gather the rows once in pandas (missing keys last, as DuckDB orders them).  DuckDB
         keeps the files' row order where it can, and curated files are usually written in key order: when the rows
         already come in order the gather (most of the cost, ~1 s for a million wide rows) is skipped.
         """
         if self.backend == "duckdb" and isinstance(expr, ibis.Table):
             table = self.con.to_pyarrow(expr)
+            order = None
             if order_by and not rows_in_order(table, order_by):
-                table = table.take(pc.sort_indices(table, [(column, "ascending") for column in order_by]))
-            return _normalise_frame(table.to_pandas(date_as_object=False))
+                keys = table.select(list(order_by))
+                order = pc.sort_indices(keys, [(column, "ascending") for column in order_by]).to_numpy()
+            frame = _normalise_frame(table.to_pandas(date_as_object=False))
+            # pandas gathers its consolidated number blocks in one take each, Arrow column by column (~4× slower)
+            return frame if order is None else frame.take(order).reset_index(drop=True)
         if order_by:
             expr = expr.order_by(list(order_by))
         result = self.con.execute(expr)

@@ -7,8 +7,11 @@ display-only basemap shifting.
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 import shapely
+from pyproj import CRS
 
 WGS84 = "EPSG:4326"
 
@@ -65,6 +68,12 @@ def transform_geometries(geoms, func):
         return np.column_stack([lon, lat])
 
     return shapely.transform(np.asarray(geoms, dtype=object), _xy)
+
+
+@cache
+def crs_object(name: str) -> CRS:
+    """The pyproj CRS for ``name`` (e.g. ``"EPSG:4545"``), parsed once per process (a parse costs ~3–10 ms)."""
+    return CRS.from_user_input(name)
 
 
 def gauss_kruger_crs(lon: float) -> str:

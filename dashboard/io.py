@@ -15,10 +15,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
+import shapely
 
 from dashboard.contracts import Column, Dataset, get_dataset, normalise_header
 from dashboard.errors import DataError
-from dashboard.geo import WGS84
+from dashboard.geo import WGS84, crs_object
 
 #: CRSs stored as-is: WGS84 and CGCS2000 geographic are equal at dashboard scale.
 LONLAT_EPSG = {4326, 4490}
@@ -38,6 +39,19 @@ def read_table(path: str | Path) -> pd.DataFrame:
     if suffix in (".geojson", ".json", ".gpkg"):
         return gpd.read_file(path)
     raise DataError("error.unsupported_format", path=path.name, suffix=suffix or "-")
+
+
+def read_stored_geometry(path: str | Path, columns: list[str], filters=None) -> gpd.GeoDataFrame:
+    """``columns`` and the geometry of a curated GeoParquet file, read as stored (no conforming).
+
+    Curated files were conformed when published, so their geometry is lon-lat (:data:`~dashboard.geo.WGS84`):
+    the CRS comes from a per-process cache instead of the file's PROJJSON, which geopandas parses on every read.
+    ``filters`` are pyarrow row filters, e.g. ``[("kind", "=", "ubg")]``.
+    """
+    table = pq.read_table(path, columns=[*columns, "geometry"], filters=filters)
+    frame = table.drop_columns(["geometry"]).to_pandas()
+    geometry = shapely.from_wkb(table.column("geometry").to_numpy(zero_copy_only=False))
+    return gpd.GeoDataFrame(frame, geometry=geometry, crs=crs_object(WGS84))
 
 
 def read_dataset(name: str, path: str | Path) -> pd.DataFrame:

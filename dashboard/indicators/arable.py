@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.indicators import Context, indicator
-from dashboard.indicators.common import city_code, filter_region, regions_frame, safe_ratio, with_city_row
+from dashboard.indicators.common import city_code, filter_region, regions_frame, safe_ratio, with_city_rows
 from dashboard.policy import Profile
 from dashboard.reference import published_figures
 
@@ -101,15 +101,18 @@ def tidy_by_indicator(ctx: Context, ledger: pd.DataFrame, by: str, sums: list[st
     ``sums``; the city row of each indicator is the sum of its county rows.  Rows are ordered city first, then
     counties by code, the three indicators in :data:`INDICATORS` order within a region.
     """
-    blocks = []
-    for ind, (column, unit) in INDICATORS.items():
-        wide = ledger.pivot_table(index="county_code", columns=by, values=column, aggfunc="sum", fill_value=0.0)
-        wide = wide.reindex(columns=sums, fill_value=0.0).reset_index()
-        block = with_city_row(ctx, wide, sums)
-        block.insert(3, "indicator", ind)
-        block.insert(4, "unit", unit)
-        blocks.append(block)
-    return order_rows(ctx, pd.concat(blocks, ignore_index=True))
+    n = len(ledger)
+    flows = np.tile(ledger[by].to_numpy(dtype=object), len(INDICATORS))
+    amounts = np.concatenate([ledger[column].to_numpy(dtype="float64", na_value=np.nan)
+                              for column, _ in INDICATORS.values()])
+    long = pd.DataFrame({
+        "county_code": np.tile(ledger["county_code"].astype(str).to_numpy(dtype=object), len(INDICATORS)),
+        "indicator": np.repeat(list(INDICATORS), n),
+        **{flow: np.where(flows == flow, amounts, 0.0) for flow in sums},
+    })
+    table = with_city_rows(ctx, long, sums, by="indicator", keys=list(INDICATORS))
+    table.insert(4, "unit", table["indicator"].map({ind: unit for ind, (_, unit) in INDICATORS.items()}))
+    return table
 
 
 def order_rows(ctx: Context, frame: pd.DataFrame) -> pd.DataFrame:

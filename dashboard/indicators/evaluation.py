@@ -14,7 +14,7 @@ import pandas as pd
 
 from dashboard.contracts import get_dataset
 from dashboard.indicators import Context, indicator
-from dashboard.indicators.common import filter_region, regions_frame, safe_ratio, with_city_row
+from dashboard.indicators.common import filter_region, safe_ratio, with_city_rows
 from dashboard.indicators.landuse import area_columns, class_areas
 
 #: 1 亿元 = 10⁴ 万元.
@@ -74,16 +74,8 @@ def by_year(ctx: Context, sums: list[str], frame: pd.DataFrame | None = None) ->
     ``frame`` defaults to :func:`economy`; it needs ``county_code``, ``year`` and the ``sums`` columns.
     """
     frame = economy(ctx) if frame is None else frame
-    parts = [
-        with_city_row(ctx, rows[["county_code", *sums]], sums).assign(year=int(year))
-        for year, rows in frame.groupby("year")
-    ]
-    if not parts:
-        return pd.DataFrame(columns=["region_code", "region_name", "level", "year", *sums])
-    out = pd.concat(parts, ignore_index=True)
-    order = {code: i for i, code in enumerate(regions_frame(ctx)["region_code"])}
-    out = out.sort_values(["region_code", "year"], key=lambda s: s.map(order) if s.name == "region_code" else s)
-    return out[["region_code", "region_name", "level", "year", *sums]].reset_index(drop=True)
+    out = with_city_rows(ctx, frame[["county_code", "year", *sums]], sums, by="year")
+    return out.astype({"year": "int64"})[["region_code", "region_name", "level", "year", *sums]]
 
 
 def _flag(condition, value) -> pd.Series:

@@ -25,8 +25,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
-from dashboard.geo import WGS84, gauss_kruger_crs
+from dashboard.geo import WGS84, crs_object, gauss_kruger_crs
 from dashboard.indicators import Context, indicator
 from dashboard.indicators.common import (
     M2_PER_MU,
@@ -36,7 +37,7 @@ from dashboard.indicators.common import (
     safe_ratio,
     with_city_row,
 )
-from dashboard.io import read_dataset
+from dashboard.io import read_stored_geometry
 from dashboard.policy import Profile
 
 M2_PER_HA = 10_000.0
@@ -157,18 +158,20 @@ def _source_columns() -> list[str]:
 
 def _enterprises(ctx: Context) -> pd.DataFrame:
     """One row per enterprise land unit of the evaluation year, every region, ordered by park and parcel: the
-    source values, the metrics (:func:`_metric_columns`) and the 标准地 checks (:func:`_check_columns`).
+    source values, the metrics and the 标准地 checks (:func:`_check_columns`).
 
-    One query, fetched once per context: :func:`per_mu_enterprise`, :func:`enterprise_grades` and
-    :func:`standard_land_checks` each select their columns from this frame, since moving the rows into pandas is
-    what a large table costs.
+    The engine selects the year's rows; they are fetched once per context (:func:`per_mu_enterprise`,
+    :func:`enterprise_grades` and :func:`standard_land_checks` each select their columns from this frame, since
+    moving the rows into pandas is what a large table costs).  The metrics are row-wise ratios of the fetched
+    values, computed by :func:`_metrics_from_sums` — the function that computes a park's or county's metrics from
+    its sums, an enterprise unit being its own sum — rather than carried from the engine as 30 more columns.
     """
     key = "_per_mu_enterprises"
     if key not in ctx.cache:
-        t = _parcels(ctx)
-        t = t.mutate(level=ibis.literal("enterprise"), **_metric_columns(t, ctx.profile),
-                     **_check_columns(t, ctx.profile))
-        frame = ctx.engine.execute(t, order_by=["park_id", "parcel_id"])
+        frame = ctx.engine.execute(_parcels(ctx), order_by=["park_id", "parcel_id"])
+        frame.insert(frame.columns.get_loc("year"), "level", "enterprise")
+        frame = _metrics_from_sums(frame, ctx.profile)
+        frame = _check_columns(frame, ctx.profile)
         ctx.cache[key] = _with_region_names(ctx, _with_parks(ctx, frame))
     return ctx.cache[key]
 
@@ -210,19 +213,6 @@ def per_mu_enterprise(ctx: Context) -> pd.DataFrame:
 def _ratio_columns() -> list[str]:
     """The ``<key>_to_benchmark`` columns, in :data:`METRICS` order."""
     return [f"{m.key}_to_benchmark" for m in METRICS if m.benchmark is not None]
-
-
-def _metric_columns(parcels: ibis.Table, profile: Profile) -> dict:
-    """Ibis, over :func:`_parcels`: the metrics of :func:`per_mu_enterprise`, their ratios to the benchmarks and
-    the two benchmark flags (false when the metric is undefined)."""
-    values = {m.column: parcels[m.numerator] / parcels[m.denominator].nullif(0) * m.scale for m in METRICS}
-    ratios = {f"{m.key}_to_benchmark": values[m.column] / benchmark_value(m, profile) for m in METRICS
-              if m.benchmark is not None}
-    flags = {
-        flag: (values[METRIC_BY_KEY[key].column] < benchmark_value(METRIC_BY_KEY[key], profile)).fill_null(False)
-        for key, flag in FLAGGED.items()
-    }
-    return values | ratios | flags
 
 
 def _metrics_from_sums(frame: pd.DataFrame, profile: Profile) -> pd.DataFrame:
@@ -433,9 +423,6 @@ def standard_land_checks(ctx: Context) -> pd.DataFrame:
     columns = [*ENTERPRISE_COLUMNS, "area_mu", "admin_area_m2", "admin_floor_m2", "floor_area_m2",
                "admin_land_share_pct", "admin_land_ok", "admin_floor_share_pct", "admin_floor_ok", "scale_review"]
     frame = _enterprises(ctx)[columns]
-    for flag in ("admin_land_ok", "admin_floor_ok"):
-        frame[flag] = frame[flag].astype("boolean")
-    frame["scale_review"] = frame["scale_review"].astype(bool)
     frame.insert(frame.columns.get_loc("admin_land_ok"), "admin_land_share_max_pct", 100.0 * land_max)
     frame.insert(frame.columns.get_loc("admin_floor_ok"), "admin_floor_share_max_pct", 100.0 * floor_max)
     frame.insert(frame.columns.get_loc("scale_review") + 1, "scale_review_min_mu", review_mu)
@@ -443,18 +430,22 @@ def standard_land_checks(ctx: Context) -> pd.DataFrame:
     return filter_region(ctx, frame)
 
 
-def _check_columns(parcels: ibis.Table, profile: Profile) -> dict:
-    """Ibis, over :func:`_parcels`: the shares and checks of :func:`standard_land_checks` (a check is null when
-    its share is undefined)."""
-    land_share = parcels.admin_area_m2 / (parcels.area_mu * M2_PER_MU).nullif(0)
-    floor_share = parcels.admin_floor_m2 / parcels.floor_area_m2.nullif(0)
-    return {
-        "admin_land_share_pct": land_share * 100.0,
-        "admin_land_ok": land_share <= float(profile["admin_land_share_max"]),
-        "admin_floor_share_pct": floor_share * 100.0,
-        "admin_floor_ok": floor_share <= float(profile["admin_floor_share_max"]),
-        "scale_review": parcels.area_mu >= float(profile["scale_review_min_mu"]),
-    }
+def _check_columns(frame: pd.DataFrame, profile: Profile) -> pd.DataFrame:
+    """Add the shares and checks of :func:`standard_land_checks` to enterprise rows (a check is missing when its
+    share is undefined)."""
+    land_share = safe_ratio(frame["admin_area_m2"], frame["area_mu"] * M2_PER_MU)
+    floor_share = safe_ratio(frame["admin_floor_m2"], frame["floor_area_m2"])
+    frame["admin_land_share_pct"] = land_share * 100.0
+    frame["admin_land_ok"] = _within(land_share, float(profile["admin_land_share_max"]), frame.index)
+    frame["admin_floor_share_pct"] = floor_share * 100.0
+    frame["admin_floor_ok"] = _within(floor_share, float(profile["admin_floor_share_max"]), frame.index)
+    frame["scale_review"] = (frame["area_mu"] >= float(profile["scale_review_min_mu"])).to_numpy()
+    return frame
+
+
+def _within(share: np.ndarray, maximum: float, index: pd.Index) -> pd.Series:
+    """``share ≤ maximum`` as a nullable boolean, missing where the share is undefined."""
+    return pd.Series(share <= maximum, index=index, dtype="boolean").mask(np.isnan(share))
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -477,8 +468,8 @@ def park_ubg_areas(parks: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame) -> pd.Da
     DataFrame
         ``park_id, area_ha, in_ubg_ha, ubg_share_pct`` in the order of ``parks``.
     """
-    centre_lon = parks.to_crs(WGS84).union_all().centroid.x
-    crs = gauss_kruger_crs(centre_lon)
+    minx, _, maxx, _ = parks.to_crs(WGS84).total_bounds
+    crs = crs_object(gauss_kruger_crs((minx + maxx) / 2))
     parks_gk = parks[["park_id", "geometry"]].to_crs(crs)
     dissolved = gpd.GeoDataFrame(geometry=[boundary.to_crs(crs).union_all()], crs=crs)
     inside = gpd.overlay(parks_gk, dissolved, how="intersection", keep_geom_type=True)
@@ -504,16 +495,17 @@ def park_ubg_share(ctx: Context) -> pd.DataFrame:
         ``park_id, park_name, region_code, region_name, level, planned_area_ha, area_ha, in_ubg_ha,
         ubg_share_pct``: one row per park (level "park") and a city total (level "city", no park id).
     """
-    parks = read_dataset("parks", ctx.engine.paths["parks"])
-    lines = read_dataset("control_lines", ctx.engine.paths["control_lines"])
-    areas = park_ubg_areas(parks, lines[lines["kind"] == "ubg"])
-    info = pd.DataFrame(parks.drop(columns="geometry"))
-    frame = info[["park_id", "name", "county_code"]].rename(
-        columns={"name": "park_name", "county_code": "region_code"}
-    )
+    # Curated files were conformed when they were published: read only the columns used, as stored.
+    parks_path = ctx.engine.paths["parks"]
+    optional = [c for c in ("planned_area_ha",) if c in pq.read_schema(parks_path).names]
+    parks = read_stored_geometry(parks_path, ["park_id", "name", "county_code", *optional])
+    lines = read_stored_geometry(ctx.engine.paths["control_lines"], ["kind"], filters=[("kind", "=", "ubg")])
+    areas = park_ubg_areas(parks, lines)
+    frame = pd.DataFrame({"park_id": parks["park_id"].astype(str), "park_name": parks["name"].astype(str),
+                          "region_code": parks["county_code"].astype(str)})
     frame = _with_region_names(ctx, frame)
     frame["level"] = "park"
-    frame["planned_area_ha"] = info.get("planned_area_ha", np.nan)  # optional in the contract
+    frame["planned_area_ha"] = parks["planned_area_ha"].astype("float64") if optional else np.nan
     frame = frame.merge(areas, on="park_id")
     regions = regions_frame(ctx)
     city = regions[regions["level"] == "city"].iloc[0]

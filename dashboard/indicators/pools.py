@@ -250,17 +250,17 @@ def _owner_rows(ctx: Context, pool: str, ind: str, unit: str, by_owner: pd.DataF
     optionally ``use_ratio``.
     """
     regions = regions_frame(ctx)
-    counties = regions[regions["level"] == "county"].assign(owner=lambda f: f["region_code"])
-    county_rows = counties.merge(by_owner, on="owner", how="left")
-    rows = [county_rows]
+    city = regions[regions["level"] == "city"]
+    owners = regions[regions["level"] == "county"].assign(owner=lambda f: f["region_code"])
     if pool == "arable":
-        city = regions[regions["level"] == "city"].assign(level="prefecture", owner=PREFECTURE_OWNER)
-        rows.insert(0, city.merge(by_owner, on="owner", how="left"))
-    owners = pd.concat(rows, ignore_index=True)
-    owners[["contributed", "drawn"]] = owners[["contributed", "drawn"]].fillna(0.0).astype("float64")
-    total = regions[regions["level"] == "city"].assign(owner="total")
-    total["contributed"] = owners["contributed"].sum()
-    total["drawn"] = owners["drawn"].sum()
+        owners = pd.concat([city.assign(level="prefecture", owner=PREFECTURE_OWNER), owners])
+    owners = owners.reset_index(drop=True)
+    values = by_owner.groupby("owner").sum(min_count=1).reindex(owners["owner"].to_numpy())
+    for column in ("contributed", "drawn"):
+        owners[column] = values[column].fillna(0.0).to_numpy(dtype="float64")
+    if "use_ratio" in values:
+        owners["use_ratio"] = values["use_ratio"].to_numpy(dtype="float64")
+    total = city.assign(owner="total", contributed=owners["contributed"].sum(), drawn=owners["drawn"].sum())
     frame = pd.concat([total, owners], ignore_index=True)
     frame["available"] = frame["contributed"] - frame["drawn"]
     if "use_ratio" not in frame:
@@ -275,10 +275,10 @@ def ledger_table(ctx: Context) -> pd.DataFrame:
         return ctx.cache[key]
     ledger = arable_sums(ctx)
     moves = ledger[ledger["kind"].isin(["pooled_in", "pooled_out"])]
+    sums = moves.groupby(["owner", "kind"])[[column for column, _ in INDICATORS.values()]].sum()
     blocks = []
     for ind, (column, unit) in INDICATORS.items():
-        by_owner = moves.pivot_table(index="owner", columns="kind", values=column, aggfunc="sum", fill_value=0.0)
-        by_owner = by_owner.reindex(columns=["pooled_in", "pooled_out"], fill_value=0.0)
+        by_owner = sums[column].unstack("kind").reindex(columns=["pooled_in", "pooled_out"]).fillna(0.0)
         by_owner = by_owner.rename(columns={"pooled_in": "contributed", "pooled_out": "drawn"}).reset_index()
         blocks.append(_owner_rows(ctx, "arable", ind, unit, by_owner))
     quota = quota_table(ctx)

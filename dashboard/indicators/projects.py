@@ -15,7 +15,7 @@ import pandas as pd
 
 from dashboard.contracts import get_dataset
 from dashboard.indicators import Context, indicator
-from dashboard.indicators.common import filter_region, regions_frame, with_city_row
+from dashboard.indicators.common import filter_region, regions_frame, with_city_rows
 from dashboard.workdays import add_working_days, working_days_between
 
 #: Issue statuses of the closed loop 收集 → 会商 → 解决 (seed 003); only "resolved" closes an issue.
@@ -61,17 +61,10 @@ def projects_by_stage(ctx: Context) -> pd.DataFrame:
     """
     frame = current_projects(ctx)
     sums = ["project_count", "area_mu", "cultivated_mu"]
-    parts = []
-    for order, stage in enumerate(stages(), start=1):
-        rows = frame[frame["stage"] == stage]
-        by_county = rows.groupby("county_code", as_index=False).agg(
-            project_count=("project_id", "count"), area_mu=("area_mu", "sum"), cultivated_mu=("cultivated_mu", "sum")
-        )
-        parts.append(with_city_row(ctx, by_county, sums).assign(stage=stage, stage_order=order))
-    out = pd.concat(parts, ignore_index=True)
+    order = {stage: i for i, stage in enumerate(stages(), start=1)}
+    out = with_city_rows(ctx, frame.assign(project_count=1.0), sums, by="stage", keys=list(order))
+    out["stage_order"] = out["stage"].map(order).astype("int64")
     out["project_count"] = out["project_count"].astype("int64")
-    position = {code: i for i, code in enumerate(regions_frame(ctx)["region_code"])}
-    out = out.assign(_pos=out["region_code"].map(position)).sort_values(["_pos", "stage_order"], kind="stable")
     columns = ["region_code", "region_name", "level", "stage", "stage_order", *sums]
     return filter_region(ctx, out[columns])
 
