@@ -21,7 +21,11 @@ measures
   — websocket frames (the deck JSON travels there), tiles and the MVT worker — and *total MB* adds Streamlit's front
   end.
 
-Every request is routed: loopback ones go through, others are aborted and counted (``offsite``).
+Every request is routed: loopback ones go through, others are aborted and counted (``offsite``).  Inline layers of
+more than 200,000 parcels are measured through :class:`CdpBrowser` instead of Playwright: their deck is one
+websocket frame of ~213 MB (300k parcels; the inline app's ``server.maxMessageSize`` is raised for it), which
+Playwright's driver, forwarding every frame, cannot pass on; there the page counts its websocket bytes and other
+hosts do not resolve.
 :func:`run_map_benchmark` runs every size and path and returns the payload :func:`report` prints.  Timings are never
 asserted; nothing is extrapolated.  Chromium is Debian's (:mod:`dashboard.headless`).  Pure: never imports
 streamlit (the apps it writes do).
@@ -31,11 +35,13 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import json
 import os
 import pickle
 import platform
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -392,6 +398,8 @@ def measure(browser, url: str, timeout_s: float, trace: list | None = None, scre
         result["navigated_at"] = start  # perf_counter at navigation: callers add their own earlier steps
         if probe is not None:
             result.update(parcel_share=probe["colour"], canvas=[probe["width"], probe["height"]])
+        if not traffic.ws_bytes:  # no frame seen through CDP (CdpBrowser): the page's own count
+            traffic.ws_bytes = page.evaluate("() => window.__benchWsBytes || 0")
         result.update(traffic.snapshot(page.evaluate(RESOURCES)))
         result.update(probes=probes, page_errors=errors[:5], offsite_urls=traffic.offsite[:5])
         if screenshot is not None:  # after the timing: a screenshot of software-rendered WebGL takes seconds
@@ -400,6 +408,171 @@ def measure(browser, url: str, timeout_s: float, trace: list | None = None, scre
         return result
     finally:
         context.close()
+
+
+#: Inline layers at least this large are measured in :class:`CdpBrowser`: their deck's one websocket frame (~213 MB
+#: at 300k, base64 in CDP events) is more than Playwright's Node driver can pass on to Python (it forwards every frame
+#: of every page, whatever the client listens to, and dies in ``JSON.stringify`` above ~268 M characters).
+CDP_INLINE_MIN = 200_001
+
+#: Counts websocket payload bytes in the page (CdpBrowser does not enable CDP's network domain).
+WS_COUNT_SCRIPT = """
+(() => {
+  const Native = window.WebSocket;
+  window.__benchWsBytes = 0;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', (e) => {
+        const d = e.data;
+        window.__benchWsBytes += typeof d === 'string' ? d.length : (d.byteLength ?? d.size ?? 0);
+      });
+    }
+  };
+})();
+"""
+
+
+class CdpBrowser:
+    """Debian's Chromium driven over its DevTools websocket without Playwright, with just what :func:`measure` uses
+    (``new_context`` → ``add_init_script``, ``route``, ``new_page``, ``new_cdp_session``, ``close``; pages'
+    ``goto``, ``evaluate``, ``wait_for_timeout``).  The network domain stays off, so websocket frames never leave the
+    browser; the page counts their bytes (``WS_COUNT_SCRIPT``).  Other hosts are unresolvable (no routing fence)."""
+
+    def __init__(self, chromium: Path, args: list[str]) -> None:
+        import websockets.sync.client
+
+        self._profile = tempfile.mkdtemp(prefix="bench-cdp-")
+        self.proc = subprocess.Popen(
+            [str(chromium), *args, "--remote-debugging-port=0", f"--user-data-dir={self._profile}",
+             "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
+             "--disable-background-timer-throttling", "--disable-backgrounding-occluded-windows",
+             "--disable-renderer-backgrounding", "about:blank"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+        port_file = Path(self._profile) / "DevToolsActivePort"
+        deadline = time.monotonic() + 30
+        while not (port_file.exists() and len(port_file.read_text().split()) == 2):
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                raise RuntimeError("chromium did not open its DevTools port")
+            time.sleep(0.1)
+        port, path = port_file.read_text().split()
+        self._connection = contextlib.ExitStack()
+        self._ws = self._connection.enter_context(websockets.sync.client.connect(
+            f"ws://127.0.0.1:{port}{path}", max_size=None, proxy=None, ping_interval=None, compression=None))
+        self._id = 0
+        self.version = self.send("Browser.getVersion")["product"].split("/")[-1]
+
+    def send(self, method: str, params: dict | None = None, session: str | None = None) -> dict:
+        from playwright.sync_api import Error
+
+        self._id += 1
+        message = {"id": self._id, "method": method, "params": params or {}}
+        if session:
+            message["sessionId"] = session
+        self._ws.send(json.dumps(message))
+        while True:
+            reply = json.loads(self._ws.recv(timeout=900))
+            if reply.get("id") == self._id:
+                if "error" in reply:
+                    raise Error(f"{method}: {reply['error']}")
+                return reply["result"]
+
+    def new_context(self, viewport: dict, locale: str, **_) -> _CdpContext:
+        return _CdpContext(self, viewport, locale)
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self._connection.close()
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=5)
+        shutil.rmtree(self._profile, ignore_errors=True)
+
+
+class _CdpContext:
+    def __init__(self, browser: CdpBrowser, viewport: dict, locale: str) -> None:
+        self.browser, self.viewport, self.locale = browser, viewport, locale
+        self.id = browser.send("Target.createBrowserContext")["browserContextId"]
+        self.scripts = [WS_COUNT_SCRIPT]
+
+    def add_init_script(self, script: str) -> None:
+        self.scripts.append(script)
+
+    def route(self, *_) -> None:
+        pass
+
+    def new_page(self) -> _CdpPage:
+        b = self.browser
+        target = b.send("Target.createTarget", {"url": "about:blank", "browserContextId": self.id})["targetId"]
+        session = b.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+        b.send("Page.enable", session=session)
+        for script in self.scripts:
+            b.send("Page.addScriptToEvaluateOnNewDocument", {"source": script}, session)
+        b.send("Emulation.setDeviceMetricsOverride", {**self.viewport, "deviceScaleFactor": 1, "mobile": False},
+               session)
+        b.send("Emulation.setLocaleOverride", {"locale": self.locale}, session)
+        return _CdpPage(b, session)
+
+    def new_cdp_session(self, _page):
+        return _NoCdp()
+
+    def close(self) -> None:
+        self.browser.send("Target.disposeBrowserContext", {"browserContextId": self.id})
+
+
+class _NoCdp:
+    def on(self, *_) -> None:
+        pass
+
+    def send(self, *_) -> None:
+        pass
+
+
+class _CdpPage:
+    def __init__(self, browser: CdpBrowser, session: str) -> None:
+        self.browser, self.session = browser, session
+
+    def on(self, *_) -> None:
+        pass
+
+    def goto(self, url: str, **_) -> None:
+        self.browser.send("Page.navigate", {"url": url}, self.session)
+
+    def evaluate(self, script: str, arg=None):
+        from playwright.sync_api import Error
+
+        reply = self.browser.send("Runtime.evaluate", {"expression": f"({script})({json.dumps(arg)})",
+                                                       "returnByValue": True}, self.session)
+        if "exceptionDetails" in reply:
+            raise Error(str(reply["exceptionDetails"].get("text")))
+        return reply["result"].get("value")
+
+    def wait_for_timeout(self, ms: float) -> None:
+        time.sleep(ms / 1000)
+
+    def locator(self, selector: str) -> _CdpElement:
+        return _CdpElement(self, selector)
+
+
+class _CdpElement:
+    """``page.locator(selector).first`` for :func:`measure`'s screenshot of the map."""
+
+    def __init__(self, page: _CdpPage, selector: str) -> None:
+        self.page, self.selector = page, selector
+
+    @property
+    def first(self) -> _CdpElement:
+        return self
+
+    def screenshot(self, path: str, **_) -> None:
+        box = self.page.evaluate(f"() => {{ const r = document.querySelector({json.dumps(self.selector)})"
+                                 ".getBoundingClientRect(); return {x: r.x, y: r.y, width: r.width, height: r.height}; }")
+        shot = self.page.browser.send("Page.captureScreenshot", {"format": "png", "clip": {**box, "scale": 1}},
+                                      self.page.session)
+        Path(path).write_bytes(base64.b64decode(shot["data"]))
 
 
 # --------------------------------------------------------------------------------------------------- report
@@ -647,7 +820,7 @@ def run_map_benchmark(sizes: list[int], naive_max: int = 100_000, repeat: int = 
         pw = stack.enter_context(sync_playwright())
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         stack.callback(browser.close)
-        rows = []
+        rows, cdp_browser = [], None
         for layer in layers:
             for path in ("project", "inline"):
                 row = {"n": layer.n, "label": layer.label, "path": path}
@@ -657,14 +830,24 @@ def run_map_benchmark(sizes: list[int], naive_max: int = 100_000, repeat: int = 
                     row.update(skipped=True, summary={})
                     log(f"  {layer.label} {path}: skipped (above --naive-max {naive_max:,})")
                     continue
-                with streamlit_server("app.py", cwd=folder, log_path=folder / "server.log", pythonpath=(ROOT,)) as server:
+                # the inline deck is ~213 MB at 300k parcels, above the default 200 MB message limit
+                args = ("--server.maxMessageSize", "1000") if path == "inline" else ()
+                with streamlit_server("app.py", cwd=folder, log_path=folder / "server.log", pythonpath=(ROOT,),
+                                      args=args) as server:
+                    driver = browser
+                    if path == "inline" and layer.n >= CDP_INLINE_MIN:
+                        if cdp_browser is None:
+                            cdp_browser = CdpBrowser(CHROMIUM, CHROMIUM_ARGS)
+                            stack.callback(cdp_browser.close)
+                        driver = cdp_browser
+                        log(f"  {layer.label} {path}: measured over raw CDP (frame too big for Playwright)")
                     log(f"  {layer.label} {path}: warm-up load …")
-                    warm = measure(browser, server.url, timeout_s)
+                    warm = measure(driver, server.url, timeout_s)
                     runs = []
                     for i in range(repeat):
                         shot = (Path(screenshots) / f"map-{layer.n}-{path}.png"
                                 if screenshots and i == repeat - 1 else None)
-                        runs.append(measure(browser, server.url, timeout_s, screenshot=shot))
+                        runs.append(measure(driver, server.url, timeout_s, screenshot=shot))
                         log(f"  {layer.label} {path}: run {i + 1}: first paint {_state(runs[-1])} s, "
                             f"{runs[-1]['map_bytes'] / 1e6:.2f} MB map, {runs[-1]['total_bytes'] / 1e6:.2f} MB total")
                     if path == "project" and layer.n == memory_n:
