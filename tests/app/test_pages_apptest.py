@@ -43,6 +43,19 @@ def test_region_comes_from_the_url_and_goes_back_into_it():
     assert "新平彝族傣族自治县" in " ".join(c.value for c in at.caption)
 
 
+def test_language_switch_is_one_click_and_goes_into_the_url():
+    at = open_page(PAGES[0])
+    language = at.segmented_control(key="lang")
+    assert language.value == "zh" and language.options == ["中文", "English"]
+    language.set_value("en").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert t(PAGES[0].title_key, "en") in [title.value for title in at.title]
+    assert at.query_params["lang"] in ("en", ["en"])
+    at.segmented_control(key="lang").set_value("zh").run()
+    assert t(PAGES[0].title_key, "zh") in [title.value for title in at.title]
+    assert "lang" not in at.query_params
+
+
 def test_unknown_region_in_url_falls_back_to_city():
     at = open_page(PAGES[0], {"region": "999999"})
     assert at.selectbox(key="region").value == "city"
