@@ -67,3 +67,19 @@ def test_deep_link_as_first_request_opens_the_framed_page(page, fence, fresh_app
     expect(sidebar.get_by_text(t(spec.section_key, "en"), exact=True).first).to_be_visible()
     expect(main.get_by_text("Region: Xinping Yi and Dai Autonomous County", exact=False).first).to_be_visible()
     assert_clean(page, fence)
+
+
+def test_switching_language_relabels_the_region_and_profile_choices(page, fence, app_server):
+    """The sidebar's select boxes show the new language's names after a switch, not the old ones (Streamlit keeps a
+    keyed select box's shown label when only its labels change)."""
+    open_page(page, app_server, page_link(PAGES[0]), "?region=530427")
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    expect(sidebar.get_by_role("combobox", name="行政区")).to_have_value("新平彝族傣族自治县")
+    sidebar.get_by_text("English", exact=True).click()
+    expect(page.locator('[data-testid="stMain"]').get_by_text(t(PAGES[0].title_key, "en"), exact=True).first
+           ).to_be_visible(timeout=30_000)
+    wait_for_app(page)
+    expect(sidebar.get_by_role("combobox", name="Region")).to_have_value("Xinping Yi and Dai Autonomous County")
+    expect(sidebar.get_by_role("combobox", name="Policy profile")).to_have_value("Yunnan / Yuxi (default)")
+    assert "lang=en" in page.url and "region=530427" in page.url
+    assert_clean(page, fence)
