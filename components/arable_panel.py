@@ -14,7 +14,7 @@ import streamlit as st
 from components import panels
 from components.frame import region_name
 from components.loaders import indicator_table, load_dataset
-from components.state import current_lang, current_profile, t
+from components.state import current_lang, current_profile, hold_choice, t
 from dashboard.context import data_as_of
 from dashboard.contracts import get_dataset
 from dashboard.indicators.arable import KINDS
@@ -176,12 +176,13 @@ def render_simulator(county: str | None, names: dict, as_of: date) -> None:
               share=f"{profile['pool_arable_share']:.0%}", months=profile["pool_price_window_months"]),
             icon=":material/gavel:")
     counties = views.county_codes(load_dataset("regions"))
-    default = counties.index(county) if county in counties else 0
     levels = views.simulator_levels(profile, _project_levels())
     with st.container(border=True):
         top = st.columns([2, 2, 3])
-        applicant = top[0].selectbox(t("arable_panel.sim.county"), counties, index=default,
+        hold_choice("arable_sim_county", counties, default=county)
+        applicant = top[0].selectbox(t("arable_panel.sim.county"), counties,
                                      format_func=lambda c: names.get(c, c), key="arable_sim_county")
+        hold_choice("arable_sim_level", levels)
         level = top[1].selectbox(t("arable_panel.sim.level"), levels,
                                  format_func=lambda v: t(f"arable_panel.level.{v}"), key="arable_sim_level")
         top[2].caption(t("arable_panel.sim.level_help"))

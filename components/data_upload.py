@@ -20,7 +20,7 @@ import streamlit as st
 from components.auth import acting_user, current_role
 from components.loaders import load_dataset
 from components.panels import table_downloads
-from components.state import current_lang, t
+from components.state import current_lang, hold_choice, t
 from dashboard import store
 from dashboard.auth import can_publish
 from dashboard.context import data_as_of, versions_signature
@@ -122,6 +122,7 @@ def publish_refused() -> bool:
 def render_upload_form(datasets: tuple[str, ...]) -> dict:
     """Dataset, file, data date, source and note widgets; returns their values."""
     lang = current_lang()
+    hold_choice("dm_dataset", datasets)
     dataset = st.selectbox(t("data_page.dataset"), datasets, key="dm_dataset",
                            format_func=lambda name: get_dataset(name).title(lang))
     file = st.file_uploader(t("data_page.file"), type=UPLOAD_TYPES, key="dm_file", help=t("data_page.file_help"))
@@ -160,6 +161,7 @@ def render_read_outcome(outcome: Outcome, file_name: str) -> Upload | None:
                       if c.startswith("EPSG")]
         current = st.session_state.get("dm_crs")
         choices = [""] + candidates + ([current] if current and current not in candidates else [])
+        hold_choice("dm_crs", choices)
         st.selectbox(t("data_page.crs"), choices, key="dm_crs", format_func=lambda c: c or t("data_page.crs_auto"))
     st.checkbox(t("data_page.gcj02"), key="dm_gcj02", help=t("data_page.gcj02_help"))
     if outcome.upload is None:

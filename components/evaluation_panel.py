@@ -9,7 +9,7 @@ import streamlit as st
 
 from components import panels
 from components.frame import region_name
-from components.state import t
+from components.state import hold_choice, t
 from dashboard.policy import Profile
 from dashboard.views import evaluation as ev
 
@@ -73,6 +73,7 @@ def render_comparison(frames: dict[str, pd.DataFrame], county: str | None, city:
     if year is None:
         return
     st.subheader(t("evaluation_panel.compare_heading", year=year))
+    hold_choice("evaluation_metric", [s.key for s in ev.SERIES])
     key = st.selectbox(t("evaluation_panel.compare_metric"), [s.key for s in ev.SERIES], key="evaluation_metric",
                        format_func=lambda k: t(f"evaluation_panel.series.{k}"))
     series = ev.SERIES_BY_KEY[key]

@@ -15,6 +15,7 @@ from components.state import (
     current_lang,
     current_profile,
     current_region,
+    hold_choice,
     init_state,
     remember_choice,
     sync_query_params,
@@ -47,15 +48,13 @@ def render_sidebar(url_path: str | None = None) -> None:
         # Names depend on the language chosen just above, so rebuild them after the widget.
         options = region_options(regions, current_lang())
         codes = list(options)
-        # The choice is handed to the select box through its state on every run, not as its index: a keyed select
-        # box whose labels changed (another language) keeps showing the old label unless its value is set.
-        st.session_state["region"] = current_region() if current_region() in codes else codes[0]
+        hold_choice("region", codes, choice=current_region())
         st.selectbox(t("sidebar.region"), codes, key="region", format_func=options.get,
                      on_change=remember_choice, args=("region", REGION))
         public = any(spec.public and spec.url_path == url_path for spec in PAGES)
         if internal and not public:
             names = {pid: getattr(load_profile(pid), f"name_{current_lang()}") for pid in profile_ids()}
-            st.session_state["profile"] = current_profile()
+            hold_choice("profile", names, choice=current_profile())
             st.selectbox(t("sidebar.profile"), list(names), key="profile", format_func=names.get,
                          help=t("sidebar.profile_help"), on_change=remember_choice, args=("profile", PROFILE))
         versions = dataset_versions()

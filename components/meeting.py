@@ -16,7 +16,7 @@ from components import panels
 from components.frame import region_name
 from components.loaders import dataset_versions, load_dataset
 from components.overview_panel import OverviewData, load_overview
-from components.state import REGION, current_lang, current_profile, current_region, t
+from components.state import REGION, current_lang, current_profile, current_region, hold_choice, t
 from dashboard import briefing
 from dashboard import pdf as pdfkit
 from dashboard.errors import UserError
@@ -110,8 +110,9 @@ def render_controls(data: mv.MeetingData, number: int, total: int) -> None:
             options = region_options(load_dataset("regions"), lang)
             codes = list(options)
             region = current_region()
-            st.selectbox(mv.m("region", lang), codes, index=codes.index(region) if region in codes else 0,
-                         format_func=options.get, key="meeting_region", on_change=_choose_region)
+            hold_choice("meeting_region", codes, choice=region)
+            st.selectbox(mv.m("region", lang), codes, format_func=options.get, key="meeting_region",
+                         on_change=_choose_region)
             st.caption(mv.m("setup_help", lang))
         render_briefing_download(data)
 

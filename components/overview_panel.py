@@ -13,7 +13,7 @@ import streamlit as st
 
 from components import panels
 from components.loaders import dataset_versions, indicator_table_as_of, load_dataset, load_display_regions
-from components.state import current_lang, current_profile, t
+from components.state import current_lang, current_profile, hold_choice, t
 from dashboard.context import data_as_of
 from dashboard.legend import legend_html
 from dashboard.navigation import page_spec
@@ -136,6 +136,7 @@ def render_map_and_ranking(data: OverviewData) -> None:
     st.subheader(t("overview_panel.map_heading"))
     keys = [m.key for m in view.METRICS if m.key in data.values]
     with st.container(horizontal=True, vertical_alignment="bottom"):
+        hold_choice(METRIC_KEY, keys)
         key = st.selectbox(t("overview_panel.choose_metric"), keys, key=METRIC_KEY,
                            format_func=lambda k: view.METRIC_BY_KEY[k].option_label(lang), width=520)
         scheme = st.segmented_control(t("overview_panel.choose_scheme"), view.SCHEMES, default=view.SCHEMES[0],

@@ -16,7 +16,7 @@ from components import panels
 from components.frame import region_name
 from components.loaders import indicator_table, load_dataset, load_display_regions
 from components.maps import configured_basemap, picked_feature
-from components.state import current_lang, current_profile, t
+from components.state import current_lang, current_profile, hold_choice, t
 from dashboard import i18n, maps
 from dashboard import parks_map as pm
 from dashboard.basemap import basemap_style_url, display_datum
@@ -67,8 +67,7 @@ def _choose_park(parks_here: pd.DataFrame) -> str:
         st.session_state[PARK_KEY] = st.session_state.pop(_PENDING_PARK)
     elif PARK_KEY not in st.session_state:
         st.session_state[PARK_KEY] = _query_value(PARK_PARAM) or ALL_PARKS
-    if st.session_state[PARK_KEY] not in options:
-        st.session_state[PARK_KEY] = ALL_PARKS
+    hold_choice(PARK_KEY, options, default=ALL_PARKS)
     choice = st.selectbox(
         t("parks_map.park"), options, key=PARK_KEY,
         format_func=lambda p: all_label if p == ALL_PARKS else names.get(p, p),
@@ -86,6 +85,7 @@ def _controls(lang: str, parks_here: pd.DataFrame) -> tuple[str, str, int, str]:
     options = [pm.GRADE, *(m.key for m in METRICS)]
     cols = st.columns([3, 2, 2, 3, 1.6], vertical_alignment="bottom")
     with cols[0]:
+        hold_choice(COLOUR_KEY, options)
         colour_by = st.selectbox(
             t("parks_map.colour_by"), options, key=COLOUR_KEY,
             format_func=lambda k: i18n.t("parks_map.grade", lang) if k == pm.GRADE else pm.metric_label(k, lang),
@@ -93,6 +93,7 @@ def _controls(lang: str, parks_here: pd.DataFrame) -> tuple[str, str, int, str]:
         )
     by_grade = colour_by == pm.GRADE
     with cols[1]:
+        hold_choice(SCHEME_KEY, pm.SCHEMES)
         scheme = st.selectbox(
             t("parks_map.scheme"), pm.SCHEMES, key=SCHEME_KEY, disabled=by_grade,
             format_func=lambda s: i18n.t(f"parks_map.scheme_name.{s}", lang),

@@ -14,7 +14,7 @@ import streamlit as st
 from components import panels
 from components.frame import region_name
 from components.loaders import indicator_table
-from components.state import current_lang, current_profile, t
+from components.state import current_lang, current_profile, hold_choice, t
 from dashboard.indicators.per_mu import GRADABLE_METRICS
 from dashboard.parks_map import metric_label
 from dashboard.policy import load_profile, profile_ids
@@ -122,8 +122,7 @@ def render_simulator(metrics, county, parks, scope: dict) -> None:
     st.caption(t("parks_panel.sim.caption", profile=current.name(lang)))
     ids = profile_ids()
     names = {i: load_profile(i).name(lang) for i in ids}
-    if st.session_state.get(SIM_BASE_KEY) not in ids:
-        st.session_state[SIM_BASE_KEY] = current.id
+    hold_choice(SIM_BASE_KEY, ids, default=current.id)
     with st.container(border=True):
         top = st.columns([3, 1], vertical_alignment="bottom")
         base_id = top[0].selectbox(t("parks_panel.sim.base"), ids, key=SIM_BASE_KEY, format_func=names.get,

@@ -18,7 +18,7 @@ import streamlit as st
 from components import panels
 from components.frame import region_names
 from components.loaders import dataset_versions, load_dataset
-from components.state import current_lang, current_profile, t
+from components.state import current_lang, current_profile, hold_choice, t
 from dashboard import issue_loop
 from dashboard.context import data_as_of
 from dashboard.errors import UserError
@@ -142,8 +142,7 @@ def render_list(frame: pd.DataFrame, profile: Profile, as_of: date, scope: dict)
 
 
 def _pick(label: str, help_text: str, ids: list[str], default: int, key: str, labels: dict[str, str]) -> str:
-    if st.session_state.get(key) not in ids:  # first run, or the filters dropped the project
-        st.session_state[key] = ids[default]
+    hold_choice(key, ids, default=ids[default])  # first run, or the filters dropped the project: the default
     return st.selectbox(label, ids, key=key, format_func=labels.get, help=help_text)
 
 

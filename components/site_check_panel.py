@@ -23,7 +23,7 @@ from streamlit_folium import st_folium
 from components import panels
 from components.loaders import dataset_versions, indicator_table, load_dataset
 from components.maps import configured_basemap
-from components.state import current_lang, current_profile, t
+from components.state import current_lang, current_profile, hold_choice, t
 from dashboard import site_check as sc
 from dashboard import site_check_report as report
 from dashboard.charts import chart_png
@@ -122,6 +122,7 @@ def render_upload(region_bounds) -> None:
         candidates = [c.split(" (")[0] for c in str(params.get("candidates", "")).split(", ") if c.startswith("EPSG")]
         current = state.get("site_check_crs")
         choices = ["", *candidates, *([current] if current and current not in candidates else [])]
+        hold_choice("site_check_crs", choices)
         st.selectbox(_m("upload.crs"), choices, key="site_check_crs",
                      format_func=lambda c: c or _m("upload.crs_auto"), help=_m("upload.crs_help"))
     cols = st.columns(2)
@@ -202,8 +203,7 @@ def render_inputs(names: dict[str, str], counties: list[str], default_county: st
     pending = st.session_state.pop(_PENDING_COUNTY, None)
     if pending in counties:
         st.session_state["site_check_county"] = pending
-    if st.session_state.get("site_check_county") not in counties and counties:
-        st.session_state["site_check_county"] = default_county if default_county in counties else counties[0]
+    hold_choice("site_check_county", counties, default=default_county)
     pool_profile = load_profile(POOL_PROFILE)
     levels = arable_views.simulator_levels(pool_profile, list(get_dataset("projects").column("level").choices))
     with st.container(border=True):

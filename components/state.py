@@ -22,6 +22,22 @@ REGION = "_region"
 PROFILE = "_profile"
 
 
+def hold_choice(key: str, options, choice=None, default=None):
+    """Hand the select box ``key`` its choice through its state before it is drawn (draw it without ``index``).
+
+    The choice is ``choice`` when given (a value kept elsewhere, e.g. the region), else the box's current value,
+    else ``default``, else the first option; a value no longer offered gives way to ``default`` / the first option.
+    Handing it over on every run keeps the shown label in the page's language: Streamlit keeps a keyed select box's
+    shown label when only its labels change (a language switch) unless its value is set.  Returns the choice.
+    """
+    options = list(options)
+    value = choice if choice is not None else st.session_state.get(key, default)
+    if value not in options:
+        value = default if default in options else (options[0] if options else None)
+    st.session_state[key] = value
+    return value
+
+
 def remember_choice(widget_key: str, state_key: str) -> None:
     """Widget ``on_change`` callback: copy the widget's new value into the plain session key."""
     st.session_state[state_key] = st.session_state[widget_key]

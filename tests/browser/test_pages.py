@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from dashboard.i18n import t
 from dashboard.navigation import PAGES, page_link, page_spec
+from dashboard.views import overview
 from tests.browser.helpers import ARTIFACTS, wait_for_app
 
 SCREENSHOTS = ARTIFACTS / "screenshots"
@@ -69,17 +70,23 @@ def test_deep_link_as_first_request_opens_the_framed_page(page, fence, fresh_app
     assert_clean(page, fence)
 
 
-def test_switching_language_relabels_the_region_and_profile_choices(page, fence, app_server):
-    """The sidebar's select boxes show the new language's names after a switch, not the old ones (Streamlit keeps a
-    keyed select box's shown label when only its labels change)."""
+def test_switching_language_relabels_the_select_boxes(page, fence, app_server):
+    """Select boxes show the new language's names after a switch, not the old ones (Streamlit keeps a keyed select
+    box's shown label when only its labels change): the sidebar's region and profile, and a page's own (the
+    overview's indicator)."""
     open_page(page, app_server, page_link(PAGES[0]), "?region=530427")
     sidebar = page.locator('[data-testid="stSidebar"]')
     expect(sidebar.get_by_role("combobox", name="行政区")).to_have_value("新平彝族傣族自治县")
+    metric_box = page.locator('[data-testid="stMain"]').get_by_role("combobox", name=t("overview_panel.choose_metric", "zh"))
+    shown = metric_box.input_value()
+    metric = next(m for m in overview.METRICS if m.option_label("zh") == shown)
     sidebar.get_by_text("English", exact=True).click()
     expect(page.locator('[data-testid="stMain"]').get_by_text(t(PAGES[0].title_key, "en"), exact=True).first
            ).to_be_visible(timeout=30_000)
     wait_for_app(page)
     expect(sidebar.get_by_role("combobox", name="Region")).to_have_value("Xinping Yi and Dai Autonomous County")
     expect(sidebar.get_by_role("combobox", name="Policy profile")).to_have_value("Yunnan / Yuxi (default)")
+    expect(page.locator('[data-testid="stMain"]').get_by_role("combobox", name=t("overview_panel.choose_metric", "en"))
+           ).to_have_value(metric.option_label("en"))
     assert "lang=en" in page.url and "region=530427" in page.url
     assert_clean(page, fence)
