@@ -10,9 +10,10 @@ The year evaluated is the latest year in ``park_parcels`` not after ``ctx.as_of`
 earlier year, set ``as_of`` inside it.  Aggregates are sums ÷ sums (a park's investment intensity is
 Σ investment ÷ Σ area), never means of enterprise ratios.
 
-The engine computes the enterprise metrics and checks in one query whose rows are fetched once per context
-(:func:`_enterprises`), and sums the parks in another (:func:`_park_sums`); the three enterprise tables select
-their columns from those rows, and the grades rank them in pandas (:func:`grade_enterprises`).
+The engine selects the evaluation year's enterprise rows, fetched once per context (:func:`_enterprises`; the
+row-wise ratios and checks are computed on the fetched values), and sums the parks in another query
+(:func:`_park_sums`); the three enterprise tables select their columns from those rows, and the grades rank them
+in pandas (:func:`grade_enterprises`).
 """
 
 from __future__ import annotations
