@@ -125,6 +125,8 @@ def _grid(n: int, size: float = 0.002, x0: float = 102.5, y0: float = 24.3) -> g
                             crs="EPSG:4326")
 
 
+# Areas in square degrees are fine here: the test compares the same polygons before and after dissolving.
+@pytest.mark.filterwarnings("ignore:Geometry is in a geographic CRS")
 def test_overview_dissolves_by_county_and_class_without_losing_area():
     frame = _grid(6)
     features = tiles.landuse_tile_features(frame)
