@@ -17,11 +17,12 @@ CSV = ("供地编号,批准文号,县区代码,供地日期,供地面积(亩),�
        "GD-B-002,云政地〔2026〕12号,530427,2026-04-02,3.25,划拨\n").encode("gbk")
 
 
-def test_upload_validate_preview_publish(page, fence, app_server, tmp_path):
-    # Open the app's root first: a deep link as a server's very first request is a separate case
-    # (test_pages.test_deep_link_as_first_request_opens_the_framed_page).
+def test_upload_validate_preview_publish(page, fence, fresh_app_server, tmp_path):
+    # A server of its own: what this test publishes (two 供地 rows) must not become the data the other tests'
+    # pages and screenshots show.  Open the app's root first: a deep link as a server's very first request is a
+    # separate case (test_pages.test_deep_link_as_first_request_opens_the_framed_page).
     for path in ("", page_spec("data_manager").url_path):
-        page.goto(f"{app_server}/{path}", wait_until="domcontentloaded")
+        page.goto(f"{fresh_app_server}/{path}", wait_until="domcontentloaded")
         wait_for_app(page)
     main = page.locator('[data-testid="stMain"]')
 
