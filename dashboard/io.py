@@ -8,6 +8,7 @@ does not fit.  Columns beyond the contract are reported in ``frame.attrs["extra_
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -46,9 +47,14 @@ def read_stored_geometry(path: str | Path, columns: list[str], filters=None) -> 
 
     Curated files were conformed when published, so their geometry is lon-lat (:data:`~dashboard.geo.WGS84`):
     the CRS comes from a per-process cache instead of the file's PROJJSON, which geopandas parses on every read.
+    A file whose CRS is not lon-lat (not written by the publisher) is read by geopandas and reprojected.
     ``filters`` are pyarrow row filters, e.g. ``[("kind", "=", "ubg")]``.
     """
     table = pq.read_table(path, columns=[*columns, "geometry"], filters=filters)
+    geo = json.loads((table.schema.metadata or {}).get(b"geo", b"{}"))
+    crs = geo.get("columns", {}).get("geometry", {}).get("crs", {"id": {"code": 4326}})  # absent: OGC:CRS84
+    if not (isinstance(crs, dict) and crs.get("id", {}).get("code") in LONLAT_EPSG):  # not as published: convert
+        return gpd.read_parquet(path, columns=[*columns, "geometry"], filters=filters).to_crs(WGS84)
     frame = table.drop_columns(["geometry"]).to_pandas()
     geometry = shapely.from_wkb(table.column("geometry").to_numpy(zero_copy_only=False))
     return gpd.GeoDataFrame(frame, geometry=geometry, crs=crs_object(WGS84))

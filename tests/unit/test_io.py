@@ -109,3 +109,21 @@ def test_unsupported_format(tmp_path):
     with pytest.raises(DataError) as info:
         io.read_supplies(path)
     assert info.value.key == "error.unsupported_format"
+
+
+def test_read_stored_geometry_reads_lonlat_as_stored_and_reprojects_anything_else(tmp_path):
+    from shapely.geometry import box
+
+    from dashboard.io import read_stored_geometry
+
+    lonlat = gpd.GeoDataFrame({"kind": ["ubg", "farmland"], "name": ["a", "b"]},
+                              geometry=[box(102.5, 24.3, 102.6, 24.4), box(102.7, 24.3, 102.8, 24.4)], crs="EPSG:4326")
+    lonlat.to_parquet(tmp_path / "lonlat.parquet")
+    got = read_stored_geometry(tmp_path / "lonlat.parquet", ["kind"], filters=[("kind", "=", "ubg")])
+    assert got.crs.to_epsg() == 4326 and got["kind"].tolist() == ["ubg"] and "name" not in got.columns
+    assert got.geometry.iloc[0].equals(lonlat.geometry.iloc[0])
+
+    lonlat.to_crs("EPSG:4543").to_parquet(tmp_path / "gk.parquet")  # CGCS2000 3-degree Gauss-Krüger, CM 102°E
+    got = read_stored_geometry(tmp_path / "gk.parquet", ["kind"])
+    assert got.crs.to_epsg() == 4326 and got["kind"].tolist() == ["ubg", "farmland"]
+    assert got.geometry.iloc[1].bounds == pytest.approx(lonlat.geometry.iloc[1].bounds, abs=1e-7)
