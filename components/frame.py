@@ -42,7 +42,7 @@ def render_sidebar(url_path: str | None = None) -> None:
     internal = can_view(current_role(), "internal")
     regions = load_dataset("regions")
     with st.sidebar:
-        # Two choices: one click on a segmented control (a select box costs the first paint more, see BENCHMARKS.md)
+        # Two choices: one click on a segmented control, not a select box to open first
         st.segmented_control(t("sidebar.language"), LANGUAGES, default=current_lang(), required=True, key="lang",
                              format_func=LANGUAGE_NAMES.get, on_change=remember_choice, args=("lang", LANG))
         # Names depend on the language chosen just above, so rebuild them after the widget.
