@@ -172,6 +172,13 @@ def render_loop(frame: pd.DataFrame, profile: Profile, as_of: date) -> None:
     render_loop_form(project_id, status)
 
 
+def form_status_key(project_id: str, lang: str) -> str:
+    """The status box's key in the loop form: one per project and language, so that another project opens on its
+    own next status and another language relabels the box (a keyed select box keeps its shown label otherwise,
+    and a value handed over through the state would overwrite the one the form submits)."""
+    return f"pj_form_status_{project_id}_{lang}"
+
+
 def render_loop_form(project_id: str, status: str | None) -> None:
     """Record the next step of the loop (append-only; the author as typed until roles exist, issue #8)."""
     lang = current_lang()
@@ -182,7 +189,7 @@ def render_loop_form(project_id: str, status: str | None) -> None:
         st.markdown(f"**{_t('loop.form')}**")
         cols = st.columns([2, 2, 3])
         new_status = cols[0].selectbox(_t("loop.form_status"), codes, index=min(following, len(codes) - 1),
-                                       format_func=words.get, key="pj_form_status")
+                                       format_func=words.get, key=form_status_key(project_id, lang))
         day = cols[1].date_input(_t("loop.form_date"), value=date.today(), max_value=date.today(),
                                  key="pj_form_date")
         author = cols[2].text_input(_t("loop.form_author"), max_chars=issue_loop.MAX_AUTHOR,

@@ -9,9 +9,11 @@ import json
 import pandas as pd
 import pytest
 
+from components.projects_panel import form_status_key
 from dashboard import issue_loop
 from dashboard.demo import DEMO_DIR
 from dashboard.navigation import page_spec
+from dashboard.views.projects import labels
 from tests.app.helpers import frame_with, open_app_page
 
 SPEC = page_spec("projects")
@@ -84,7 +86,7 @@ def test_recording_a_step_appends_and_shows_it():
     project = "ZD530402001"
     at.selectbox(key="projects_loop_project").set_value(project)
     run(at)
-    at.selectbox(key="pj_form_status").set_value("resolved")
+    at.selectbox(key=form_status_key(project, "zh")).set_value("resolved")
     at.text_input(key="pj_form_author").input("测试员")
     at.text_area(key="pj_form_note").input("会商后调整选址，避让永久基本农田")
     next(b for b in at.button if b.label == "登记").click()
@@ -100,7 +102,7 @@ def test_recording_a_step_appends_and_shows_it():
     assert (row["问题状态"], row["状态来源"], row["办理提示"]) == ("解决", "本页登记", "已解决")
 
     # Without an author nothing is written and the form says why.
-    at.selectbox(key="pj_form_status").set_value("consulting")
+    at.selectbox(key=form_status_key(project, "zh")).set_value("consulting")
     next(b for b in at.button if b.label == "登记").click()
     run(at)
     assert len(issue_loop.log_path().read_text(encoding="utf-8").splitlines()) == 1
@@ -128,3 +130,23 @@ def test_chain_from_a_project():
     run(at)
     assert any("清单未填该项目的批准文号" in i.value for i in at.info)
     assert {m.label: m.value for m in at.metric}["→ 批准"] == "—"
+
+
+def test_loop_form_opens_on_each_projects_next_status_in_the_chosen_language():
+    at = open_page()
+    codes = list(issue_loop.statuses())
+    # one project per open status, so that the two open on different next statuses
+    first, second = (str(DEMO_PROJECTS.loc[DEMO_PROJECTS["issue_status"] == s, "project_id"].iloc[0])
+                     for s in codes[:2])
+    for project in (first, second):  # another project: its own next status, not the previous project's
+        at.selectbox(key="projects_loop_project").set_value(project)
+        run(at)
+        status = DEMO_PROJECTS.set_index("project_id").loc[project, "issue_status"]
+        box = at.selectbox(key=form_status_key(project, "zh"))
+        assert box.value == codes[codes.index(status) + 1]
+    at.segmented_control(key="lang").set_value("en")
+    run(at)
+    box = at.selectbox(key=form_status_key(second, "en"))  # relabelled: a box of the English page
+    assert box.value == codes[codes.index(status) + 1]
+    words = labels("status", "en")
+    assert box.options == [words[c] for c in codes]
