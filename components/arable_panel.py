@@ -14,7 +14,7 @@ import streamlit as st
 from components import panels
 from components.frame import region_name
 from components.loaders import indicator_table, load_dataset
-from components.state import current_lang, current_profile, hold_choice, t
+from components.state import current_lang, current_profile, hold_choice, hold_choices, t
 from dashboard.context import data_as_of
 from dashboard.contracts import get_dataset
 from dashboard.indicators.arable import KINDS
@@ -200,6 +200,7 @@ def render_simulator(county: str | None, names: dict, as_of: date) -> None:
                                                      step=10.0, key="arable_sim_need_quota")
             need["ubg_scale_mu"] = other[1].number_input(views.need_label("ubg_scale_mu", lang), min_value=0.0,
                                                          value=0.0, step=10.0, key="arable_sim_need_boundary")
+            hold_choices("arable_sim_negative", counties)
             negative = other[2].multiselect(t("arable_panel.sim.negative_list"), counties,
                                             format_func=lambda c: names.get(c, c), key="arable_sim_negative")
     if not any(v > 0 for v in need.values()):
@@ -238,8 +239,9 @@ def render_ledger(ledger, county, names, as_of: date) -> None:
     counties = views.county_codes(load_dataset("regions"))
     first = views.ledger_first_date(ledger, as_of)
     cols = st.columns([3, 3, 2])
+    hold_choices("arable_ledger_counties", counties, default=[county] if county in counties else [])
+    hold_choices("arable_ledger_kinds", KINDS)
     chosen = cols[0].multiselect(t("arable_panel.ledger.counties"), counties,
-                                 default=[county] if county in counties else [],
                                  format_func=lambda c: names.get(c, c), placeholder=t("arable_panel.ledger.all"),
                                  key="arable_ledger_counties")
     kinds = cols[1].multiselect(t("arable_panel.ledger.kinds"), list(KINDS),

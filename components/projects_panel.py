@@ -18,7 +18,7 @@ import streamlit as st
 from components import panels
 from components.frame import region_names
 from components.loaders import dataset_versions, load_dataset
-from components.state import current_lang, current_profile, hold_choice, t
+from components.state import current_lang, current_profile, hold_choice, hold_choices, t
 from dashboard import issue_loop
 from dashboard.context import data_as_of
 from dashboard.errors import UserError
@@ -77,6 +77,8 @@ def render_filters(county: str | None) -> tuple[list[str], list[str]]:
     lang = current_lang()
     level_words, stage_words = view.labels("level", lang), view.labels("stage", lang)
     left, right = st.columns(2)
+    hold_choices(LEVEL_KEY, view.LEVELS)
+    hold_choices(STAGE_KEY, stages())
     levels = left.multiselect(_t("filter.level"), list(view.LEVELS), key=LEVEL_KEY, format_func=level_words.get,
                               placeholder=_t("all"), help=_t("filter.level_help"))
     stage_codes = right.multiselect(_t("filter.stage"), list(stages()), key=STAGE_KEY, format_func=stage_words.get,

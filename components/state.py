@@ -38,6 +38,15 @@ def hold_choice(key: str, options, choice=None, default=None):
     return value
 
 
+def hold_choices(key: str, options, default=()) -> list:
+    """:func:`hold_choice` for a multiselect: its current values (else ``default``) still offered, handed over
+    through its state before it is drawn (draw it without ``default``), so that its chips follow the language."""
+    options = list(options)
+    values = [v for v in st.session_state.get(key, default) if v in options]
+    st.session_state[key] = values
+    return values
+
+
 def remember_choice(widget_key: str, state_key: str) -> None:
     """Widget ``on_change`` callback: copy the widget's new value into the plain session key."""
     st.session_state[state_key] = st.session_state[widget_key]

@@ -1,4 +1,5 @@
-"""``components.state.hold_choice``: a select box gets its choice through its state on every run."""
+"""``components.state.hold_choice`` and ``hold_choices``: a select box or multiselect gets its choice through its
+state on every run."""
 
 from __future__ import annotations
 
@@ -40,3 +41,26 @@ def test_a_choice_no_longer_offered_falls_back_and_a_kept_choice_wins():
     at.run()
     assert at.selectbox(key="box").value == "y"
     assert not at.exception
+
+
+def _chips_app():
+    import streamlit as st
+
+    from components.state import hold_choices
+
+    options = st.session_state.get("options", ["a", "b", "c"])
+    hold_choices("chips", options, default=["b"])
+    st.multiselect("chips", options, key="chips", format_func=st.session_state.get("label", str.upper))
+
+
+def test_multiselect_keeps_its_values_still_offered_across_relabelling():
+    at = AppTest.from_function(_chips_app).run()
+    assert at.multiselect(key="chips").value == ["b"]  # the default first
+    at.multiselect(key="chips").set_value(["a", "c"]).run()
+    at.session_state["label"] = str.title
+    at.run()
+    assert at.multiselect(key="chips").value == ["a", "c"]
+    at.session_state["options"] = ["c", "d"]
+    at.run()
+    assert at.multiselect(key="chips").value == ["c"]  # a value no longer offered is dropped
+    assert not at.exception and not at.warning

@@ -90,3 +90,19 @@ def test_switching_language_relabels_the_select_boxes(page, fence, app_server):
            ).to_have_value(metric.option_label("en"))
     assert "lang=en" in page.url and "region=530427" in page.url
     assert_clean(page, fence)
+
+
+def test_switching_language_relabels_a_multiselects_chosen_chips(page, fence, app_server):
+    open_page(page, app_server, page_link(page_spec("projects")))
+    levels = page.locator('[data-testid="stMultiSelect"]').first
+    levels.click()
+    page.get_by_role("option", name="国家级").click()
+    page.keyboard.press("Escape")
+    wait_for_app(page)
+    expect(levels).to_contain_text("国家级")
+    page.locator('[data-testid="stSidebar"]').get_by_text("English", exact=True).click()
+    wait_for_app(page)
+    levels = page.locator('[data-testid="stMultiSelect"]').first
+    expect(levels).to_contain_text("National", timeout=30_000)
+    expect(levels).not_to_contain_text("国家级")
+    assert_clean(page, fence)
