@@ -100,6 +100,7 @@ def render_waterfall(balance, code) -> None:
     """Waterfall 入库 → 占用 → 购买 → 归还欠账 → … → 余额 of one indicator (chosen by radio)."""
     lang = current_lang()
     panels.heading(t("arable_panel.waterfall.heading"), "arable_balance")
+    hold_choice("arable_waterfall_indicator", views.INDICATOR_ORDER)
     ind = st.radio(t("arable_panel.indicator_choice"), views.INDICATOR_ORDER, horizontal=True,
                    format_func=lambda i: views.indicator_label(i, lang), key="arable_waterfall_indicator")
     frame = views.waterfall_frame(balance, code, ind, lang)
@@ -151,6 +152,7 @@ def render_cover(cover, code, county, names) -> None:
            key="arable_cover_table")
     left, right = st.columns([1, 3])
     with left:
+        hold_choice("arable_cover_indicator", views.INDICATOR_ORDER)
         ind = st.radio(t("arable_panel.indicator_choice"), views.INDICATOR_ORDER,
                        format_func=lambda i: views.indicator_label(i, lang), key="arable_cover_indicator")
         horizon = st.slider(t("arable_panel.cover.horizon"), min_value=6, max_value=120, value=36, step=6,

@@ -23,7 +23,7 @@ PROFILE = "_profile"
 
 
 def hold_choice(key: str, options, choice=None, default=None):
-    """Hand the select box ``key`` its choice through its state before it is drawn (draw it without ``index``).
+    """Hand the select box (or radio) ``key`` its choice through its state before it is drawn (without ``index``).
 
     The choice is ``choice`` when given (a value kept elsewhere, e.g. the region), else the box's current value,
     else ``default``, else the first option; a value no longer offered gives way to ``default`` / the first option.

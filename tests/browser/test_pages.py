@@ -106,3 +106,16 @@ def test_switching_language_relabels_a_multiselects_chosen_chips(page, fence, ap
     expect(levels).to_contain_text("National", timeout=30_000)
     expect(levels).not_to_contain_text("国家级")
     assert_clean(page, fence)
+
+
+def test_switching_language_keeps_a_radios_choice_shown(page, fence, app_server):
+    open_page(page, app_server, page_link(page_spec("arable")))
+    radio = page.locator('[data-testid="stRadio"]').first
+    radio.get_by_text("水田规模（亩）", exact=True).click()
+    wait_for_app(page)
+    expect(radio.get_by_role("radio", name="水田规模（亩）")).to_be_checked()
+    page.locator('[data-testid="stSidebar"]').get_by_text("English", exact=True).click()
+    wait_for_app(page)
+    radio = page.locator('[data-testid="stRadio"]').first
+    expect(radio.get_by_role("radio", name="Paddy (mu)")).to_be_checked(timeout=30_000)
+    assert_clean(page, fence)
