@@ -6,7 +6,6 @@ copied link reopens the same view.  A link with a parcel opens the map fitted to
 
 from __future__ import annotations
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -182,6 +181,8 @@ def _render_feature_detail(layer_id: str, props: dict) -> None:
 
 
 def _render_structure(county: str | None, region_label: str, as_of: str) -> None:
+    import altair as alt  # imported after the map is sent (~0.3 s of a cold start)
+
     lang = current_lang()
     structure = indicator_table("landuse_structure")
     code = county or structure.loc[structure["level"] == "city", "region_code"].iloc[0]

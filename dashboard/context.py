@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from dashboard.config import engine_settings
-from dashboard.engine import Engine
 from dashboard.indicators import Context
 from dashboard.policy import DEFAULT_PROFILE, load_profile
 from dashboard.store import DatasetVersion, current_versions
+
+if TYPE_CHECKING:
+    from dashboard.engine import Engine
 
 
 def data_as_of(versions: dict[str, DatasetVersion | None] | None = None) -> date:
@@ -29,7 +32,12 @@ def versions_signature(versions: dict[str, DatasetVersion | None] | None = None)
 
 def store_engine() -> Engine:
     """An engine over the current version of every dataset, on the configured backend (``[engine]`` of
-    dashboard.toml: DuckDB by default, Spark for deployments that outgrow one machine)."""
+    dashboard.toml: DuckDB by default, Spark for deployments that outgrow one machine).
+
+    Ibis is imported here, with the first engine, not when this module is: a page sends what needs no indicator
+    (the land-use map) before the engine's ~0.5 s of imports."""
+    from dashboard.engine import Engine
+
     settings = engine_settings()
     return Engine.from_store(settings.backend, spark_master=settings.spark_master, spark_conf=settings.spark_conf)
 

@@ -19,11 +19,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from dashboard.engine import Engine
 from dashboard.policy import Profile
+
+if TYPE_CHECKING:  # Ibis loads with the first engine, not with the registry (a page's first run is faster)
+    from dashboard.engine import Engine
 
 MECHANISMS = ("landuse", "arable", "pools", "stock_land", "per_mu", "evaluation", "projects")
 SPEC_FIELDS = ("zh", "en", "unit", "formula_zh", "formula_en", "source", "params")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dashboard import config, context
+from dashboard.engine import Engine
 from dashboard.errors import UserError
 from dashboard.i18n import t
 
@@ -73,7 +74,7 @@ def test_store_context_runs_on_the_configured_engine(settings_file, monkeypatch)
         seen.update(backend=backend, **kwargs)
         raise RuntimeError("stop before starting Spark")
 
-    monkeypatch.setattr(context.Engine, "from_store", staticmethod(from_store))
+    monkeypatch.setattr(Engine, "from_store", staticmethod(from_store))
     with pytest.raises(RuntimeError):
         context.store_context()
     assert seen == {"backend": "spark", "spark_master": "spark://m:7077", "spark_conf": {"spark.executor.memory": "4g"}}
