@@ -180,23 +180,19 @@ def _render_feature_detail(layer_id: str, props: dict) -> None:
     _key_value_table(rows)
 
 
-def _render_structure(county: str | None, region_label: str, as_of: str) -> None:
+def _structure_chart(rows, group: str):
+    """Bars of the groups' areas (万亩), each labelled with its share of the region (%)."""
     import altair as alt  # imported after the map is sent (~0.3 s of a cold start)
 
-    lang = current_lang()
-    structure = indicator_table("landuse_structure")
-    code = county or structure.loc[structure["level"] == "city", "region_code"].iloc[0]
-    rows = structure[structure["region_code"] == code]
-    group = "group_zh" if lang == "zh" else "group_en"
-    st.subheader(t("maps.structure", region=region_label))
-    st.caption(t("maps.structure_caption", date=as_of))
     chart_data = rows[[group, "area_wan_mu", "area_ha", "share_pct"]].rename(columns={group: "group"})
     chart = (
         alt.Chart(chart_data)
+        .transform_calculate(share_label="format(datum.share_pct, '.2f') + '%'")
         .mark_bar(color="#b3261e")
         .encode(
             x=alt.X("area_wan_mu:Q", title=t("maps.area_wan_mu")),
-            y=alt.Y("group:N", sort="-x", title=None),
+            # the longest group names (水域及水利设施用地, "Urban, village & industrial land") in full
+            y=alt.Y("group:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
             tooltip=[
                 alt.Tooltip("group:N", title=t("maps.group")),
                 alt.Tooltip("area_wan_mu:Q", title=t("maps.area_wan_mu"), format=",.2f"),
@@ -206,21 +202,35 @@ def _render_structure(county: str | None, region_label: str, as_of: str) -> None
         )
         .properties(height=300)
     )
-    labels = chart.mark_text(align="left", dx=4, color="#333").encode(text=alt.Text("share_pct:Q", format=".2f"))
-    st.altair_chart(chart + labels, width="stretch")
-    if county is None:
-        check = indicator_table("landuse_published_check")
-        st.markdown(f"**{t('maps.published_check')}**")
-        st.caption(t("maps.published_caption"))
-        note = "note_zh" if lang == "zh" else "note_en"
-        table = check[["group" if lang == "zh" else "group_en", "published_area_wan_ha", "published_share_pct",
-                       "computed_area_wan_ha", "consistent", note]]
-        table = table.rename(columns={"group": t("maps.group"), "group_en": t("maps.group"),
-                                      "published_area_wan_ha": t("maps.published_area"),
-                                      "published_share_pct": t("maps.published_share"),
-                                      "computed_area_wan_ha": t("maps.computed_area"),
-                                      "consistent": t("maps.consistent"), note: t("maps.note")})
-        panels.static_table(table, t("maps.published_check"), ("landuse", "regions"), key="published_check")
+    labels = chart.mark_text(align="left", dx=4, color="#333").encode(text=alt.Text("share_label:N"))
+    return chart + labels
+
+
+def _render_structure(county: str | None, region_label: str, as_of: str) -> None:
+    """The region's land-use structure below the map and, for the city, the check against the published figures
+    (full width: the column beside the map holds the legend, and the check's notes are long)."""
+    lang = current_lang()
+    structure = indicator_table("landuse_structure")
+    code = county or structure.loc[structure["level"] == "city", "region_code"].iloc[0]
+    rows = structure[structure["region_code"] == code]
+    group = "group_zh" if lang == "zh" else "group_en"
+    st.subheader(t("maps.structure", region=region_label))
+    st.caption(t("maps.structure_caption", date=as_of))
+    st.altair_chart(_structure_chart(rows, group), width="stretch")
+    if county is not None:
+        return
+    check = indicator_table("landuse_published_check")
+    st.markdown(f"**{t('maps.published_check')}**")
+    st.caption(t("maps.published_caption"))
+    note = "note_zh" if lang == "zh" else "note_en"
+    table = check[["group" if lang == "zh" else "group_en", "published_area_wan_ha", "published_share_pct",
+                   "computed_area_wan_ha", "consistent", note]]
+    table = table.rename(columns={"group": t("maps.group"), "group_en": t("maps.group"),
+                                  "published_area_wan_ha": t("maps.published_area"),
+                                  "published_share_pct": t("maps.published_share"),
+                                  "computed_area_wan_ha": t("maps.computed_area"),
+                                  "consistent": t("maps.consistent"), note: t("maps.note")})
+    panels.static_table(table, t("maps.published_check"), ("landuse", "regions"), key="published_check")
 
 
 def render_landuse_explorer(county: str | None, region_label: str, as_of: str) -> None:
@@ -291,4 +301,4 @@ def render_landuse_explorer(county: str | None, region_label: str, as_of: str) -
             _render_parcel_detail(parcel, landuse)
     with side:
         _render_legend(selected, county, landuse, meeting, lang)
-        _render_structure(county, region_label, as_of)
+    _render_structure(county, region_label, as_of)

@@ -70,7 +70,13 @@ def test_structure_reproduces_the_published_city_groups_and_flags_other_land():
     assert check.loc["耕地", "公布数据自洽"] == "是"
     assert [b.proto.label for b in at.get("download_button")][-2:] == ["下载 Excel", "下载 CSV"]
     charts = at.get("vega_lite_chart")
-    assert charts and "面积（万亩）" in json.loads(charts[0].proto.spec)["layer"][0]["encoding"]["x"]["title"]
+    bars, labels = json.loads(charts[0].proto.spec)["layer"]
+    assert "面积（万亩）" in bars["encoding"]["x"]["title"]
+    # the figure beside a bar is the group's share, so it says "%" (the axis is in 万亩), and the caption says so
+    assert labels["encoding"]["text"]["field"] == "share_label"
+    assert "format(datum.share_pct, '.2f') + '%'" in json.dumps(json.loads(charts[0].proto.spec), ensure_ascii=False)
+    assert any("占全域面积的比例（%）" in c.value for c in at.caption)
+    assert bars["encoding"]["y"]["axis"]["labelLimit"] >= 200  # 水域及水利设施用地 in full
 
 
 def test_county_view_and_english(landuse):
