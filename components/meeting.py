@@ -176,7 +176,7 @@ def render_slide(data: mv.MeetingData, slide: mv.Slide) -> None:
             else:
                 st.html(ov.alerts_html(slide.alerts, lang, large=True))
                 with st.expander(t("overview_panel.alerts_table"), icon=":material/table_view:"):
-                    panels.table(ov.alert_table(slide.alerts, lang), t("overview_panel.alerts_export"), DATASETS,
+                    panels.table(ov.alert_table(slide.all_alerts, lang), t("overview_panel.alerts_export"), DATASETS,
                                  key="meeting_alerts")
 
 

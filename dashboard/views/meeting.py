@@ -149,11 +149,18 @@ class Slide:
     figures: tuple[Figure, ...]
     charts: tuple[str, ...]
     alerts: pd.DataFrame | None = None
+    #: On the alert slide, every alert (``alerts`` holds the most severe :data:`TOP_ALERTS`), for the full table.
+    all_alerts: pd.DataFrame | None = None
 
 
-def top_alerts(data: MeetingData, limit: int = TOP_ALERTS) -> pd.DataFrame:
-    """The region's alerts, most severe first (:func:`~dashboard.views.overview.alert_rows`), at most ``limit``."""
-    alerts = ov.alert_rows(data.tables, data.values, data.profile, data.regions, data.lang, data.county)
+def all_alerts(data: MeetingData) -> pd.DataFrame:
+    """The region's alerts, most severe first (:func:`~dashboard.views.overview.alert_rows`)."""
+    return ov.alert_rows(data.tables, data.values, data.profile, data.regions, data.lang, data.county)
+
+
+def top_alerts(data: MeetingData, limit: int = TOP_ALERTS, alerts: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The region's ``limit`` most severe alerts (of ``alerts`` when given, else of :func:`all_alerts`)."""
+    alerts = all_alerts(data) if alerts is None else alerts
     return alerts.head(limit).reset_index(drop=True)
 
 
@@ -185,8 +192,13 @@ def slides(data: MeetingData) -> list[Slide]:
     for key in SLIDES:
         figures = tuple(figure(by_key[k], lang, details.get(k, "")) for k in SLIDE_FIGURES[key] if k in by_key)
         charts = tuple(k for k in SLIDE_CHARTS[key] if k in data.values)
-        alerts = top_alerts(data) if key == "alerts" else None
-        out.append(Slide(key, m(f"slide.{key}", lang), _lead(key, data, by_key), figures, charts, alerts))
+        every = all_alerts(data) if key == "alerts" else None
+        alerts = None if every is None else top_alerts(data, alerts=every)
+        lead = _lead(key, data, by_key)
+        if every is not None and len(every) > len(alerts):
+            # a slide of the worst few must not read as the whole list (the overview shows them all)
+            lead = m("lead.alerts_top", lang, total=len(every), shown=len(alerts))
+        out.append(Slide(key, m(f"slide.{key}", lang), lead, figures, charts, alerts, every))
     return out
 
 

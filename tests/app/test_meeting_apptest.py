@@ -54,6 +54,10 @@ def test_city_meeting_and_an_out_of_range_slide():
     at = open_app_page(SPEC.file, {"slide": "99"})
     assert _headers(at)[0].endswith(" · 主要预警")
     assert at.query_params["slide"] == str(len(mv.SLIDES))
+    # the city has more alerts than the slide lists: the lead says so, and the table below holds them all
+    table = next(d.value for d in at.dataframe if len(d.value) > mv.TOP_ALERTS)
+    lead = f"共 {len(table)} 条预警，此处按严重程度列出前 {mv.TOP_ALERTS} 条"
+    assert any(lead in md.value for md in at.markdown), [md.value for md in at.markdown][:5]
     at.button(key="meeting_prev").click().run()
     assert _headers(at)[0].endswith("园区亩均效益与地均GDP")
     assert _metrics(at)["园区亩均投资强度（2025年）"] == "234.75 万元/亩"
