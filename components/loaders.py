@@ -86,6 +86,22 @@ def indicator_table(ind_id: str, profile_id: str = DEFAULT_PROFILE) -> pd.DataFr
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
+def _public_tables(signature: tuple, profile_id: str) -> dict[str, pd.DataFrame]:
+    from dashboard.public_extract import checked_tables
+
+    ctx, lock = _context(signature, profile_id)
+    with lock:
+        return checked_tables(ctx)
+
+
+def public_tables(profile_id: str = DEFAULT_PROFILE) -> dict[str, pd.DataFrame]:
+    """The public extract's tables over the current data (aggregates, small groups withheld, checked for
+    row-level values), as ``python -m dashboard publish-public`` would write them; shared and read-only.  Raises
+    :class:`dashboard.public_schema.LeakError` when a table fails the check."""
+    return _public_tables(versions_signature(), profile_id)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
 def _context_as_of(signature: tuple, profile_id: str, as_of: date):
     from dashboard.context import store_context
 

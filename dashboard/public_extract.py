@@ -275,6 +275,16 @@ def build_tables(ctx: Context) -> dict[str, pd.DataFrame]:
     return {name: BUILDERS[name](ctx, regions) for name in TABLES}
 
 
+def checked_tables(ctx: Context) -> dict[str, pd.DataFrame]:
+    """:func:`build_tables`, each table checked against the allow-list and the data's row-level strings (raises
+    :class:`LeakError` on the first table that fails): what the public extract and the public pages show."""
+    tables = build_tables(ctx)
+    forbidden = forbidden_values(ctx.engine)
+    for name, frame in tables.items():
+        check_table(name, frame, forbidden)
+    return tables
+
+
 def forbidden_values(engine: Engine) -> set[str]:
     """The row-level strings of the internal data that must never reach a public table."""
     columns = {
@@ -407,11 +417,7 @@ def publish_public(out: Path | None = None, data_dir: Path | None = None, profil
     if as_of is None:
         dates = sorted(v["data_date"] for v in versions.values() if v.get("data_date"))
         as_of = date.fromisoformat(data_date or (dates[0] if dates else date.today().isoformat()))
-    ctx = Context(engine=engine, profile=load_profile(profile_id), as_of=as_of)
-    tables = build_tables(ctx)
-    forbidden = forbidden_values(engine)
-    for name, frame in tables.items():
-        check_table(name, frame, forbidden)
+    tables = checked_tables(Context(engine=engine, profile=load_profile(profile_id), as_of=as_of))
 
     specs = registry()
     now = now or datetime.now(UTC)
