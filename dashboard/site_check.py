@@ -28,6 +28,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import shape
 
+from dashboard.citations import cite
 from dashboard.errors import UserError
 from dashboard.geo import WGS84, gauss_kruger_crs
 from dashboard.indicators.arable import INDICATORS
@@ -621,6 +622,6 @@ def check_site(footprint: Footprint, project: Project, layers: SiteLayers, profi
         project=project, footprint=footprint, crs=crs, area_m2=area_m2, area_mu=area_mu, overlaps=overlaps,
         ubg_status=ubg_status(overlaps, area_m2), classes=classes, need=need, pools=pools, candidates=candidates,
         due_date=add_working_days(project.submitted, int(days.value)), consultation_days=int(days.value),
-        consultation_source=days.source, grain_yield=float(grain.value), grain_yield_source=grain.source,
+        consultation_source=cite(days.source), grain_yield=float(grain.value), grain_yield_source=cite(grain.source),
         skipped=tuple(skipped),
     )

@@ -203,7 +203,7 @@ def test_consultation_due_date_counts_working_days_from_the_profile():
     # the make-up working Saturday 10-10 one, then 10-12…10-15 four: the tenth working day is Thursday 10-15.
     check = sc.check_site(footprint(), project(), sc.SiteLayers(), load_profile(), load_profile("qiannan"))
     assert check.consultation_days == load_profile()["consultation_working_days"] == 10
-    assert "seed 003" in check.consultation_source
+    assert "黔南州《加强横向联动提高建设项目用地保障能力" in check.consultation_source  # the document, by title
     assert check.due_date == date(2026, 10, 15)
     assert set(check.skipped) == {"control_lines", "landuse", "arable_ledger"}
 

@@ -82,7 +82,7 @@ def test_pdf_has_the_chinese_headings_and_figures(check):
     assert "城镇开发边界U1450.00300,000.0030.00" in text
     assert "2026-10-15" in text  # the tenth working day after 2026-09-25
     assert "I1" in text and "测试园区" in text  # the best candidate
-    assert "v20260930" in text and "seed003" in text
+    assert "v20260930" in text and "加强横向联动" in text  # the clause cites its document by title
 
 
 def test_pdf_embeds_the_cjk_font_subset_and_the_map(check):
