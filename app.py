@@ -36,7 +36,9 @@ sections = {name: pages for name, pages in sections.items() if pages}
 # Hidden pages ride along in the first visible section, so no section header names an internal area.
 next(iter(sections.values())).extend(hidden)
 
-navigation = st.navigation(sections)
+# Pages in the top bar, one menu per section: on a 1366×768 projector the sidebar then shows the language, region
+# and profile without scrolling (the twelve pages filled its height).
+navigation = st.navigation(sections, position="top")
 spec = next(spec for page, spec in registered if page._script_hash == navigation._script_hash)
 render_sidebar(spec.url_path)
 render_account_box(access)

@@ -34,7 +34,7 @@ SLIDE_PARAM = "slide"
 STYLE = """<style>
 section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
 [data-testid="stSidebarCollapseButton"] {display: none !important;}
-.stMainBlockContainer {max-width: 100% !important; padding-left: 3rem; padding-right: 3rem; padding-top: 2.5rem;}
+.stMainBlockContainer {max-width: 100% !important; padding-left: 3rem; padding-right: 3rem; padding-top: 4.5rem;}
 .stMainBlockContainer [data-testid="stMarkdownContainer"] p {font-size: 1.35rem; line-height: 1.55;}
 .stMainBlockContainer h1 {font-size: 2rem;}
 .stMainBlockContainer h2 {font-size: 2.4rem;}

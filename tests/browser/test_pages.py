@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from dashboard.i18n import t
-from dashboard.navigation import PAGES, page_link, page_spec
+from dashboard.navigation import PAGES, SECTION_ORDER, page_link, page_spec
 from dashboard.views import overview
 from tests.browser.helpers import ARTIFACTS, wait_for_app
 
@@ -64,9 +64,26 @@ def test_deep_link_as_first_request_opens_the_framed_page(page, fence, fresh_app
     page.screenshot(path=str(SCREENSHOTS / f"{spec.url_path}-deeplink.png"), full_page=True)
     main = page.locator('[data-testid="stMain"]')
     expect(main.get_by_text(t(spec.title_key, "en"), exact=True).first).to_be_visible()
-    sidebar = page.locator('[data-testid="stSidebar"]')
-    expect(sidebar.get_by_text(t(spec.section_key, "en"), exact=True).first).to_be_visible()
+    # the frame: the page menus in the top bar (the section's, or "… more" when English names overflow it)
+    expect(page.locator('[data-testid="stTopNav"]')).to_be_visible()
+    expect(page.locator('[data-testid="stSidebar"]').get_by_role("combobox", name="Region")).to_be_visible()
     expect(main.get_by_text("Region: Xinping Yi and Dai Autonomous County", exact=False).first).to_be_visible()
+    assert_clean(page, fence)
+
+
+def test_the_sidebars_choices_are_in_view_on_a_projector(page, fence, app_server):
+    """At 1366×768 the language, region and profile choices show without scrolling the sidebar, and every section
+    of pages is a menu in the top bar."""
+    page.set_viewport_size({"width": 1366, "height": 768})
+    open_page(page, app_server, page_link(PAGES[0]))
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    for control in (sidebar.get_by_role("combobox", name="行政区"), sidebar.get_by_role("combobox", name="政策口径"),
+                    sidebar.get_by_text("English", exact=True)):
+        box = control.bounding_box()
+        assert box is not None and box["y"] + box["height"] <= 768, box
+    menus = page.locator('[data-testid="stTopNavSection"]').all_inner_texts()
+    assert [m.strip() for m in menus] == [t(key, "zh") for key in SECTION_ORDER]
+    page.screenshot(path=str(SCREENSHOTS / "projector-1366x768.png"))
     assert_clean(page, fence)
 
 
