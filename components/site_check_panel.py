@@ -30,6 +30,7 @@ from dashboard.charts import chart_png
 from dashboard.context import data_as_of, versions_signature
 from dashboard.contracts import get_dataset
 from dashboard.errors import UserError
+from dashboard.legend import legend_html
 from dashboard.policy import load_profile
 from dashboard.upload.sniff import claimed_suffix
 from dashboard.views import arable as arable_views
@@ -235,9 +236,11 @@ def render_map(check, footprint, county: str | None) -> dict | None:
     shape = footprint.geometry if footprint is not None else None
     groups = views.overlay_groups(county, load_dataset("control_lines"), load_dataset("parks"), check, shape, lang)
     centre, zoom = views.map_view(views.map_bounds(regions, county, check, shape))
-    return st_folium(views.base_map(regions, lang, tiles), key=MAP_KEY, height=MAP_HEIGHT, use_container_width=True,
-                     returned_objects=["all_drawings"], feature_group_to_add=groups, center=centre, zoom=zoom,
-                     layer_control=folium.LayerControl(collapsed=True))
+    drawn = st_folium(views.base_map(regions, lang, tiles), key=MAP_KEY, height=MAP_HEIGHT, use_container_width=True,
+                      returned_objects=["all_drawings"], feature_group_to_add=groups, center=centre, zoom=zoom,
+                      layer_control=folium.LayerControl(collapsed=True))
+    st.html(legend_html(views.map_legend(lang), columns=3))
+    return drawn
 
 
 def _report_context(check: sc.SiteCheck, names: dict) -> report.ReportContext:

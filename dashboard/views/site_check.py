@@ -16,9 +16,11 @@ import folium
 import numpy as np
 import pandas as pd
 import shapely
+from branca.element import MacroElement, Template
 
 from dashboard.geo import view_for_bounds
 from dashboard.i18n import t as _t
+from dashboard.legend import LegendGroup, LegendItem
 from dashboard.offline import local_draw_plugin, local_folium_map
 from dashboard.overlays import CONTROL_LINE_COLOURS, IDLE_FILL, PARK_LINE, UNSUPPLIED_FILL
 from dashboard.site_check import CONTROL_KINDS, SiteCheck
@@ -371,6 +373,32 @@ def map_view(bounds, width_px: int = 1000, height_px: int = 540) -> tuple[list[f
     return [view["latitude"], view["longitude"]], int(np.clip(np.floor(view["zoom"] + 1), 3, 18))
 
 
+class MetricScale(MacroElement):
+    """Leaflet's scale bar in metres and kilometres only (folium's ``control_scale`` adds miles and feet too)."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "L.control.scale({imperial: false, metric: true}).addTo({{ this._parent.get_name() }});"
+        "{% endmacro %}"
+    )
+
+
+def _rgb(colour: str) -> tuple[int, int, int]:
+    return tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
+
+
+def map_legend(lang: str = "zh") -> list[LegendGroup]:
+    """What the map's colours mean, in three groups: the control lines; parks and candidate land by kind; the
+    footprint and the county boundaries (outlines are drawn as outlined swatches)."""
+    lines = tuple(LegendItem(kind_label(kind, lang), _rgb(KIND_COLOURS[kind])) for kind in CONTROL_KINDS)
+    land = (LegendItem(m("map.parks", lang), _rgb(PARK_COLOUR), outline=True),
+            *(LegendItem(m(f"candidate.{kind}", lang), _rgb(colour)) for kind, colour in CANDIDATE_COLOURS.items()))
+    site = (LegendItem(m("map.footprint", lang), _rgb(FOOTPRINT_COLOUR), outline=True),
+            LegendItem(m("map.counties", lang), _rgb(REGION_COLOUR), outline=True))
+    return [LegendGroup(m("map.legend_lines", lang), lines), LegendGroup(m("map.legend_land", lang), land),
+            LegendGroup(m("map.legend_site", lang), site)]
+
+
 def base_map(regions: pd.DataFrame | None, lang: str = "zh", tiles: tuple[str, str, int] | None = None) -> folium.Map:
     """The interactive map's fixed part: county outlines and a Leaflet.draw control for polygons and rectangles
     (assets served by the app).  streamlit-folium draws this once per session; what changes — control lines,
@@ -380,7 +408,8 @@ def base_map(regions: pd.DataFrame | None, lang: str = "zh", tiles: tuple[str, s
     """
     bounds = map_bounds(regions, None)
     centre, zoom = map_view(bounds)
-    fmap = local_folium_map(location=centre, zoom_start=zoom, control_scale=True)
+    fmap = local_folium_map(location=centre, zoom_start=zoom)
+    MetricScale().add_to(fmap)
     if tiles is not None:
         folium.TileLayer(tiles=tiles[0], attr=_escaped(tiles[1]) or " ", max_zoom=tiles[2], name="basemap").add_to(fmap)
     counties = regions[regions["level"].astype(str) == "county"] if regions is not None else None

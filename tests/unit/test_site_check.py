@@ -362,3 +362,17 @@ def test_the_map_loads_nothing_from_outside_and_escapes_names(lines):
     assert "\\u0026lt;img src=x onerror=alert(1)\\u0026gt;" in html  # escaped, then JSON-encoded
     centre, zoom = views.map_view(views.map_bounds(None, None, check))
     assert 3 <= zoom <= 18 and 24 < centre[0] < 25
+
+
+def test_site_map_scale_is_metric_only_and_its_legend_names_every_colour():
+    from dashboard.legend import legend_html
+    from dashboard.views import site_check as views
+
+    page = views.base_map(None, "zh").get_root().render()
+    assert "L.control.scale({imperial: false, metric: true})" in page
+    colours = {item.rgb for group in views.map_legend("zh") for item in group.items}
+    expected = [*views.KIND_COLOURS.values(), views.PARK_COLOUR, *views.CANDIDATE_COLOURS.values(),
+                views.FOOTPRINT_COLOUR, views.REGION_COLOUR]
+    assert colours == {views._rgb(c) for c in expected}
+    text = legend_html(views.map_legend("en"))
+    assert "Idle land" in text and "Three control lines" in text and "（" not in text
