@@ -46,6 +46,10 @@ FIGURES = (
 )
 
 
+#: Units up to this many characters follow the value on a card (亩, %, mu); longer ones go in its label.
+SHORT_UNIT = 4
+
+
 def _rows(tables: dict[str, pd.DataFrame], figure: PublicFigure) -> pd.DataFrame:
     frame = tables[figure.table]
     if figure.indicator is not None:
@@ -59,15 +63,18 @@ def _text(row: pd.Series, figure: PublicFigure, lang: str) -> str:
 
 def figures(tables: dict[str, pd.DataFrame], region_code: str, lang: str) -> list[tuple[str, str]]:
     """``(label, value)`` of each of :data:`FIGURES` for one region (the city or a county), for a card: the
-    published value with its unit (``12,730 亩``; a short label, so that a card at 1366 px shows it whole), or the
-    reason it is not published ("不公布（样本少于3个）", "无")."""
+    published value with its unit (``12,730 亩``; a long unit goes in the label instead, so that a card at 1366 px
+    shows the value whole), or the reason it is not published ("不公布（样本少于3个）", "无")."""
     out = []
     for figure in FIGURES:
         rows = _rows(tables, figure)
         row = rows.loc[region_code] if region_code in rows.index else None
         text = "—" if row is None else _text(row, figure, lang)
+        unit = t(figure.unit_key, lang)
+        if len(unit) > SHORT_UNIT:  # "10k yuan/mu" beside the value would cut it short: in the label
+            out.append((figure.label(lang), text))
+            continue
         if row is not None and not str(row.get("suppression") or "") and text != "—":
-            unit = t(figure.unit_key, lang)
             text = f"{text}{unit}" if unit == "%" else f"{text} {unit}"
         out.append((t(figure.label_key, lang), text))
     return out

@@ -33,6 +33,7 @@ def test_city_figures_are_the_published_ones(tables):
     assert shown["园区亩均投资强度"].endswith(".8 万元/亩")  # 234.75 published to one decimal
     english = dict(view.figures(tables, CITY, "en"))
     assert english["Five-year supply rate"] == "79.22%" and len(english) == len(view.FIGURES)
+    assert all(len(value) <= len("12,730 mu") for value in english.values())  # a card at 1366 px shows it whole
 
 
 def test_county_table_has_every_county_and_says_why_a_figure_is_withheld(tables):
