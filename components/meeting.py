@@ -148,7 +148,10 @@ def _figure(fig: mv.Figure) -> None:
     colour = "off" if metric.higher_is_better is None else ("normal" if metric.higher_is_better else "inverse")
     with st.container(border=True, key=f"mtg_{fig.status}_{fig.key}"):
         # st.metric reads the sign from a leading ASCII "-"; the figures print a true minus sign.
-        st.metric(fig.label, fig.value, fig.change.replace("−", "-") or None, delta_color=colour)
+        number, _, unit = fig.value.partition(" ")  # "−103.55 万公顷": the unit a size smaller, wrapping under
+        panels.kpi_style()
+        st.metric(fig.label, panels.metric_value(number, unit), fig.change.replace("−", "-") or None,
+                  delta_color=colour)
         st.caption(f"{panels.STATUS_ICONS.get(fig.status, '')} {fig.note}")
 
 

@@ -129,17 +129,49 @@ def chart(altair_chart, name: str, key: str) -> None:
                        mime="image/png", icon=":material/image:", key=f"{key}_png")
 
 
+#: KPI cards show their whole figure on a 1366 px projector: label, value and change wrap instead of ending in "…"
+#: (Streamlit cuts each to one line), and the value is a size smaller so a ten-digit figure fits a quarter row.  The
+#: unit (``:small[...]``, a span with a fixed 0.875rem) is sized to the figure instead, so it stays readable on the
+#: meeting page's larger figures, and moves to the next line as a whole ("10k yuan", not "10k" / "yuan").  Applies to every ``st.metric`` on the page; a constant, nothing from data reaches
+#: it.
+KPI_STYLE = """<style>
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] *, [data-testid="stMetricValue"],
+[data-testid="stMetricValue"] *, [data-testid="stMetricDelta"], [data-testid="stMetricDelta"] * {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important;}
+[data-testid="stMetricValue"] p {font-size: 1.75rem; line-height: 1.25;}
+[data-testid="stMetricValue"] p > span[style*="font-size"] {font-size: 0.6em !important; font-weight: 400;
+  display: inline-block; line-height: 1.2;}
+</style>"""
+
+
+def kpi_style() -> None:
+    """The KPI card style (:data:`KPI_STYLE`) on this page: a style-only ``st.html``, which takes no room."""
+    st.html(KPI_STYLE)
+
+
+def metric_value(number: str, unit: str) -> str:
+    """The value of a metric card: the figure, then its unit a size smaller (Markdown ``:small[...]``), so the
+    figure keeps the card's width and a long unit wraps under it instead of hiding digits."""
+    unit = unit.strip()
+    if not unit:
+        return number
+    escaped = unit.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+    return f"{number} :small[{escaped}]"
+
+
 def kpi(label: str, value: float | None, unit: str, *, fmt: str = "{:,.2f}", delta: float | None = None,
         delta_fmt: str = "{:+,.2f}", higher_is_better: bool | None = True, status: str = "none", note: str = "",
         key: str | None = None) -> None:
     """A KPI card: value with unit, change from the previous period, and whether it meets its policy line.
 
     ``higher_is_better`` colours the change (``None``: not coloured); ``status`` is ``"ok"`` (line met),
-    ``"warn"`` (line missed) or ``"none"`` (no line), and the note says which line.
+    ``"warn"`` (line missed) or ``"none"`` (no line), and the note says which line.  The unit follows the figure
+    a size smaller and every text wraps (:data:`KPI_STYLE`), so no digit or unit is cut at 1366 px.
     """
-    text = "—" if value is None or pd.isna(value) else f"{fmt.format(value)} {unit}"
-    delta_text = None if delta is None or pd.isna(delta) else f"{delta_fmt.format(delta)} {unit}"
+    text = "—" if value is None or pd.isna(value) else metric_value(fmt.format(value), unit)
+    delta_text = None if delta is None or pd.isna(delta) else f"{delta_fmt.format(delta)} {unit}".strip()
     with st.container(border=True, key=key):
+        kpi_style()
         colour = "off" if higher_is_better is None else ("normal" if higher_is_better else "inverse")
         st.metric(label, text, delta_text, delta_color=colour)
         if note:

@@ -12,7 +12,7 @@ from collections.abc import Collection
 import streamlit as st
 
 from components import panels
-from components.frame import region_name
+from components.frame import region_name, region_names
 from components.loaders import indicator_table
 from components.state import current_lang, current_profile, hold_choice, t
 from dashboard.indicators.per_mu import GRADABLE_METRICS
@@ -68,7 +68,7 @@ def render_enterprises(metrics, grades, county, parks, scope: dict) -> None:
         table = views.distribution_table(dist, order, lang)
         panels.number_table(table, t("parks_panel.distribution.name"), ENTERPRISE_DATASETS, key="parks_distribution_table",
                             filters=scope)
-    table = views.enterprise_table(here, metrics, lang)
+    table = views.enterprise_table(here, metrics, lang, region_names())
     panels.number_table(table, t("parks_panel.enterprises.name"), ENTERPRISE_DATASETS, key="parks_enterprises",
                         filters=scope, height=420)
 
@@ -191,7 +191,7 @@ def render_ubg(county) -> None:
     """Each park's area inside the 城镇开发边界 (Gauss-Krüger areas), and the all-parks share."""
     lang = current_lang()
     panels.heading(t("parks_panel.ubg.heading"), "park_ubg_share")
-    table = views.ubg_display(panels.indicator("park_ubg_share"), lang, county)
+    table = views.ubg_display(panels.indicator("park_ubg_share"), lang, county, region_names())
     panels.number_table(table, t("parks_panel.ubg.heading"), UBG_DATASETS, key="parks_ubg")
 
 

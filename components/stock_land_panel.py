@@ -68,7 +68,7 @@ def render_kpis(data: dict[str, pd.DataFrame], region: str | None, prof: Profile
     """Five cards: 5-year unsupplied, stock vs year start, supply rate vs floor, disposal rates vs floor, idle."""
     k = view.kpis(data["unsupplied_stock"], data["supply_rate_5y"], data["disposal_rates_quarterly"],
                   data["idle_cases"], prof, region)
-    cols = st.columns(5)
+    cols = [*st.columns(3), *st.columns(3)]  # two rows: five cards in one row cut their figures at 1366 px
     with cols[0]:
         panels.kpi(_t("kpi_window_unsupplied", years=k.window_years), k.window_unsupplied_mu, _t("unit_mu"),
                    higher_is_better=None, note=_t("kpi_window_note", years=k.window_years), key="sl_kpi_window")
@@ -176,7 +176,16 @@ def render_suspensions(data: dict[str, pd.DataFrame], prof: Profile) -> None:
     wide = {column: st.column_config.TextColumn(width="large") for column in table.columns[-2:]}
     panels.table(table, _t("flags_heading"), DATASETS, key="sl_table_flags", column_config=wide)
     for clause in view.policy_clauses(prof, lang):
-        st.caption(f"{_t('clause')}：{clause}")
+        st.caption(clause_text(clause, lang))
+
+
+def clause_text(clause: str, lang: str) -> str:
+    """A policy line and its clause in the page's punctuation.  ``policy_clauses`` gives "rule：source" with the
+    source quoted from the profile in Chinese; an English page labels that quotation as the original text."""
+    rule, _, source = clause.partition("：")
+    if lang != "zh":
+        rule = rule.replace("、", ", ")  # "Q2 3%、Q3 7%" → "Q2 3%, Q3 7%"
+    return _t("clause_line", rule=rule, source=source)
 
 
 def render_idle_cases(data: dict[str, pd.DataFrame], region: str | None) -> None:

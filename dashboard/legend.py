@@ -27,7 +27,8 @@ class LegendGroup:
 
 
 def landuse_legend(present: Iterable[str] | None = None, lang: str = "zh") -> list[LegendGroup]:
-    """The 三调 classes grouped by summary group (file order), each with its standard colour.
+    """The 三调 classes grouped by summary group (file order), each with its standard colour and its name in
+    ``lang`` (``dlmc`` in Chinese, ``dlmc_en`` in English) followed by the class code.
 
     ``present`` limits the legend to the class codes found in the data on screen (``None``: every class).
     """
@@ -37,10 +38,11 @@ def landuse_legend(present: Iterable[str] | None = None, lang: str = "zh") -> li
         classes = classes[classes["dlbm"].isin(wanted)]
     groups = []
     title_column = "group_zh" if lang == "zh" else "group_en"
+    name_column = "dlmc" if lang == "zh" else "dlmc_en"
     for title, rows in classes.groupby(title_column, sort=False):
         items = tuple(
             LegendItem(f"{name} {code}", hex_to_rgb(colour))
-            for code, name, colour in zip(rows["dlbm"], rows["dlmc"], rows["color"], strict=True)
+            for code, name, colour in zip(rows["dlbm"], rows[name_column], rows["color"], strict=True)
         )
         groups.append(LegendGroup(str(title), items))
     return groups

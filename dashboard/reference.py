@@ -18,7 +18,9 @@ UNKNOWN_COLOUR = (200, 200, 200)
 
 @cache
 def landuse_classes(path: Path = CLASSES_CSV) -> pd.DataFrame:
-    """The 三调 class table ``dlbm, dlmc, group_zh, group_en, color`` (codes as text, file order).
+    """The 三调 class table ``dlbm, dlmc, dlmc_en, group_zh, group_en, color`` (codes as text, file order).
+
+    ``dlmc_en`` is the English class name (the standard publishes Chinese names only; see ``data/README.md``).
 
     Shared and cached: callers must not mutate it (take a ``.copy()`` to change it).
     """

@@ -40,6 +40,16 @@ def _scale(value, lang: str) -> str:
     return _t(f"parks_map.scale_value.{value}", lang) if value in ("above", "below") else "—"
 
 
+def _county_names(frame: pd.DataFrame, names: Mapping[str, str] | None) -> np.ndarray:
+    """The county of each row in the UI language: ``names`` (``{region_code: name}``, e.g. the regions' ``name_en``
+    on an English page) where it has the code, else the indicator table's own (Chinese) ``region_name``."""
+    own = frame["region_name"].astype(object).where(frame["region_name"].notna(), None)
+    codes = frame["region_code"].astype(object).where(frame["region_code"].notna(), None)
+    names = names or {}
+    shown = [names.get(str(c), n) if c is not None else n for c, n in zip(codes, own, strict=True)]
+    return np.array(["—" if n is None else str(n) for n in shown], dtype=object)
+
+
 def in_view(frame: pd.DataFrame, county: str | None = None, parks: Collection[str] | None = None) -> pd.DataFrame:
     """Rows of ``county`` (``None``: every county) and of the ``parks`` shown (``None``: every park)."""
     keep = np.ones(len(frame), dtype=bool)
@@ -59,16 +69,18 @@ def grade_order(profile: Profile) -> list[str]:
 # Enterprise table and grade distribution
 
 
-def enterprise_table(grades: pd.DataFrame, metrics: pd.DataFrame, lang: str) -> pd.DataFrame:
+def enterprise_table(grades: pd.DataFrame, metrics: pd.DataFrame, lang: str,
+                     county_names: Mapping[str, str] | None = None) -> pd.DataFrame:
     """One row per enterprise unit, best first: name, park, county, scale, land, the per-mu metrics, score,
-    city-wide rank and grade, with headers carrying their units."""
+    city-wide rank and grade, with headers carrying their units.  ``county_names`` (``{region_code: name}`` in
+    ``lang``) names the counties; without it they keep the indicator table's Chinese names."""
     columns = [METRIC_BY_KEY[k].column for k in TABLE_METRICS]
     frame = grades.merge(metrics[[*KEYS, "area_mu", *columns]], on=KEYS, how="left", validate="one_to_one")
     out = pd.DataFrame({
         _m("col.enterprise", lang): frame["enterprise_name"].fillna("—").astype(str).to_numpy(),
         _m("col.parcel", lang): frame["parcel_id"].astype(str).to_numpy(),
         _m("col.park", lang): frame["park_name"].fillna("—").astype(str).to_numpy(),
-        _m("col.county", lang): frame["region_name"].fillna("—").astype(str).to_numpy(),
+        _m("col.county", lang): _county_names(frame, county_names),
         _m("col.scale", lang): [_scale(s, lang) for s in frame["scale"]],
         _m("col.area", lang): frame["area_mu"].to_numpy(dtype=float),
     })
@@ -314,9 +326,11 @@ def standard_land_display(checks: pd.DataFrame, lang: str, problems_only: bool =
 # Parks in the urban development boundary, and the published figures
 
 
-def ubg_display(ubg: pd.DataFrame, lang: str, county: str | None = None) -> pd.DataFrame:
+def ubg_display(ubg: pd.DataFrame, lang: str, county: str | None = None,
+                county_names: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Each park's area, its part inside the 城镇开发边界 and the share; the all-parks total row last (only for the
-    whole city: a county view shows its parks)."""
+    whole city: a county view shows its parks).  ``county_names`` (``{region_code: name}`` in ``lang``) names
+    the counties (and the city on the total row)."""
     parks = ubg[ubg["level"] == "park"]
     if county is not None:
         parks = parks[parks["region_code"].astype(str) == str(county)]
@@ -324,7 +338,7 @@ def ubg_display(ubg: pd.DataFrame, lang: str, county: str | None = None) -> pd.D
     names = [_m("all_parks", lang) if lvl == "city" else str(n) for n, lvl in zip(rows["park_name"], rows["level"])]
     return pd.DataFrame({
         _m("col.park", lang): names,
-        _m("col.county", lang): rows["region_name"].fillna("—").astype(str).to_numpy(),
+        _m("col.county", lang): _county_names(rows, county_names),
         _m("col.park_area_ha", lang): rows["area_ha"].to_numpy(dtype=float),
         _m("col.in_ubg_ha", lang): rows["in_ubg_ha"].to_numpy(dtype=float),
         _m("col.ubg_share", lang): rows["ubg_share_pct"].to_numpy(dtype=float),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -28,3 +29,13 @@ def open_app_page(page_file: str, query=None, state=None, timeout: float = 180) 
 def frame_with(at: AppTest, column: str) -> pd.DataFrame:
     """The first dataframe on the page that has ``column``."""
     return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def metric_text(value: str) -> str:
+    """A metric card's value as read: ``"11,616.00 :small[亩]"`` (the unit set a size smaller) → ``"11,616.00 亩"``."""
+    return re.sub(r":small\[((?:\\.|[^\]])*)\]", lambda m: re.sub(r"\\(.)", r"\1", m.group(1)), value)
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    """``{label: value as read}`` of every metric card on the page."""
+    return {m.label: metric_text(m.value) for m in at.metric}

@@ -6,7 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.navigation import page_spec
-from tests.app.helpers import frame_with, open_app_page
+from tests.app.helpers import frame_with, metric_text, open_app_page
 
 SPEC = page_spec("arable")
 TONGHAI = "530423"
@@ -20,7 +20,7 @@ def open_arable(query=None, state=None):
 
 
 def metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
+    return next(metric_text(m.value) for m in at.metric if m.label == label)
 
 
 def test_city_view_in_chinese():

@@ -9,7 +9,7 @@ import pytest
 
 from dashboard.navigation import page_spec
 from dashboard.policy import load_profile
-from tests.app.helpers import open_app_page
+from tests.app.helpers import metric_text, open_app_page
 
 SPEC = page_spec("evaluation")
 
@@ -46,7 +46,7 @@ def test_city_in_chinese_states_each_line_and_has_every_chart():
     labels = [m.label for m in at.metric]
     assert "2025年地均GDP" in labels and len(labels) == 6
     gdp = next(m for m in at.metric if m.label == "2025年地均GDP")
-    assert gdp.value.strip() == "22.91 万元/亩" and gdp.delta.strip() == "+1.11 万元/亩"
+    assert metric_text(gdp.value).strip() == "22.91 万元/亩" and gdp.delta.strip() == "+1.11 万元/亩"
 
 
 def test_english_page_renders():

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dashboard.navigation import page_spec
 from dashboard.views import meeting as mv
-from tests.app.helpers import open_app_page
+from tests.app.helpers import metrics, open_app_page
 
 SPEC = page_spec("meeting")
 
@@ -15,7 +15,7 @@ def _headers(at) -> list[str]:
 
 
 def _metrics(at) -> dict[str, str]:
-    return {m.label: m.value.strip() for m in at.metric}
+    return {label: value.strip() for label, value in metrics(at).items()}
 
 
 def test_county_meeting_pages_forward_and_back_in_chinese():

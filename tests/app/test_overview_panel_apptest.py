@@ -10,7 +10,7 @@ import pytest
 
 from dashboard import policy
 from dashboard.navigation import page_spec
-from tests.app.helpers import open_app_page
+from tests.app.helpers import metrics, open_app_page
 
 SPEC = page_spec("overview")
 
@@ -21,7 +21,7 @@ def open_overview(query=None, state=None):
 
 
 def _metrics(at) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
+    return metrics(at)
 
 
 def _html(at) -> str:

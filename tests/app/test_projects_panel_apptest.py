@@ -14,7 +14,7 @@ from dashboard import issue_loop
 from dashboard.demo import DEMO_DIR
 from dashboard.navigation import page_spec
 from dashboard.views.projects import labels
-from tests.app.helpers import frame_with, open_app_page
+from tests.app.helpers import frame_with, metrics, open_app_page
 
 SPEC = page_spec("projects")
 DEMO_PROJECTS = pd.read_parquet(DEMO_DIR / "projects.parquet")
@@ -51,7 +51,7 @@ def test_list_in_chinese():
     assert len(table) == len(DEMO_PROJECTS)
     consent = table[table["办理提示"].str.endswith("视为同意")]
     assert len(consent) >= 1 and (consent["问题状态"] == "收集").all()
-    cards = {m.label: m.value for m in at.metric}
+    cards = metrics(at)
     assert cards["重点项目"] == f"{len(DEMO_PROJECTS)} 个"
     assert cards["逾期视为同意"] == f"{len(consent)} 个"
     assert "个工作日（报送当日不计" in texts(at)
@@ -122,14 +122,14 @@ def test_chain_from_a_project():
     assert len(frame_with(at, "供地编号")) >= 1
     ledger = frame_with(at, "台账编号")  # the ledger entries named after the project
     assert len(ledger) >= 1 and set(ledger["类型"]) == {"占用核销"}
-    cards = {m.label: m.value for m in at.metric}
+    cards = metrics(at)
     assert cards["→ 批准"].endswith("亩") and cards["→ 闲置土地"].endswith("宗")
     # A project before approval has no approval id: the chain says so.
     early = DEMO_PROJECTS[DEMO_PROJECTS["approval_id"].isna()].iloc[0]
     at.selectbox(key="projects_chain_project").set_value(early["project_id"])
     run(at)
     assert any("清单未填该项目的批准文号" in i.value for i in at.info)
-    assert {m.label: m.value for m in at.metric}["→ 批准"] == "—"
+    assert metrics(at)["→ 批准"] == "—"
 
 
 def test_loop_form_opens_on_each_projects_next_status_in_the_chosen_language():

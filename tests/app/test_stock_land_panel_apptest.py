@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard import policy
 from dashboard.indicators import registry
 from dashboard.navigation import page_spec
-from tests.app.helpers import frame_with, open_app_page
+from tests.app.helpers import frame_with, metric_text, metrics, open_app_page
 
 SPEC = page_spec("stock_land")
 STRICT_ID = "zz_strict_test"
@@ -91,11 +91,12 @@ def test_page_opens_in_chinese_with_every_section():
     for heading in ("批而未供存量与库龄", "近5年供地率", "批而未供和闲置土地处置率（分季度累计）", "“增存挂钩”暂停报件情形",
                     "闲置土地一地一策清单", "批而未供与闲置土地分布", "批 → 供 → 用：批次用地链条"):
         assert heading in headings
-    metrics = {m.label: m.value for m in at.metric}
-    assert metrics["批而未供（近5年批准）"] == "11,616.00 亩"  # published (seed 000)
-    assert metrics["近5年供地率"] == "79.22 %"  # published (seed 000)
+    cards = metrics(at)
+    assert cards["批而未供（近5年批准）"] == "11,616.00 亩"  # published (seed 000)
+    assert cards["近5年供地率"] == "79.22 %"  # published (seed 000)
     assert len(at.get("vega_lite_chart")) == 5 and len(at.get("deck_gl_json_chart")) == 1
     assert {"下限 40%", "下限 3%", "下限 7%", "下限 15%"} <= policy_lines(at)
+    assert any(c.value.startswith("依据：五年供地率下限 40%：seed 000") for c in at.caption)
     errors = [e.value for e in at.error]
     assert any(e.startswith("华宁县：") and "两项同时未达到7%" in e for e in errors)
     assert any(e.startswith("元江哈尼族彝族傣族自治县：供地率 36.0% < 40%") for e in errors)
@@ -109,6 +110,11 @@ def test_page_opens_in_english():
     cases = frame_with(at, "Overdue (days)")
     assert set(cases["Cause"]) <= {"Government", "Enterprise"}
     assert any("supply rate 36.0% < 40%" in e.value for e in at.error)
+    # the policy clauses: English punctuation, the Chinese quotation labelled as the original text
+    clauses = [c.value for c in at.caption if c.value.startswith("Clause")]
+    assert clauses and all("：" not in c.split("Original text (Chinese): ")[0] for c in clauses)
+    assert clauses[0].startswith("Clause: Minimum five-year supply rate 40%. Original text (Chinese): seed 000")
+    assert any("Q2 3%, Q3 7%, Q4 15%" in c for c in clauses)
 
 
 def test_switching_profile_changes_the_supply_rate_line_and_flags(strict_profile):
@@ -125,7 +131,7 @@ def test_switching_profile_changes_the_supply_rate_line_and_flags(strict_profile
     assert flag(at, "澄江市", "供地率暂停") == "✔ 否"  # 80.8% ≥ 80% …
     assert flag(at, "澄江市", "处置率暂停") == "✖ 暂停"  # … but 53.9% and 29.5% are both < 55%
     assert any(e.value.startswith("峨山彝族自治县：供地率 78.0% < 80%") for e in at.error)
-    assert {m.label: m.value for m in at.metric}["近5年供地率"] == "79.22 %"  # the data did not change
+    assert metrics(at)["近5年供地率"] == "79.22 %"  # the data did not change
 
     at.selectbox(key="profile").set_value(policy.DEFAULT_PROFILE).run()
     assert "下限 40%" in policy_lines(at) and flag(at, "峨山彝族自治县") == "✔ 否"
@@ -135,7 +141,7 @@ def test_profile_from_the_url_sets_the_lines(strict_profile):
     at = open_panel({"profile": strict_profile, "region": "530426"})
     assert "下限 80%" in policy_lines(at)
     metric = next(m for m in at.metric if m.label == "近5年供地率")
-    assert metric.value == "78.00 %"
+    assert metric_text(metric.value) == "78.00 %"
 
 
 def test_idle_scope_control_filters_the_case_table():
@@ -163,14 +169,14 @@ def test_chain_picker_shows_the_chosen_approvals_supplies_and_cases():
     assert not at.exception
     shown = frame_with(at, "供地编号")
     assert sorted(shown["供地编号"]) == sorted(supplies.loc[supplies["approval_id"] == approval, "supply_id"])
-    metrics = {m.label: m.value for m in at.metric}
-    assert metrics["供：已供面积"].endswith(" 亩") and metrics["用：园区宗地"].endswith(" 宗")
+    cards = metrics(at)
+    assert cards["供：已供面积"].endswith(" 亩") and cards["用：园区宗地"].endswith(" 宗")
 
 
 def test_county_view_focuses_its_numbers():
     at = open_panel({"region": "530424"})
-    metrics = {m.label: m.value for m in at.metric}
-    assert metrics["近5年供地率"] == "72.00 %"
+    cards = metrics(at)
+    assert cards["近5年供地率"] == "72.00 %"
     cases = frame_with(at, "逾期天数（天）")
     assert set(cases["区域"]) <= {"华宁县"}
     assert "华宁县批而未供面积（按批准年份）" in " ".join(m.value for m in at.markdown)

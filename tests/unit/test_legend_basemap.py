@@ -20,6 +20,17 @@ def test_landuse_legend_groups_classes_in_table_order_with_standard_colours():
     assert landuse_legend(["0101"], "en")[0].title == "Cultivated land"
 
 
+def test_english_legend_names_every_class_in_english():
+    """An English page shows English class names: every class in the reference table has one, in ASCII."""
+    classes = landuse_classes()
+    assert (classes["dlmc_en"].str.strip() != "").all()
+    assert classes["dlmc_en"].map(str.isascii).all()
+    labels = [item.label for group in landuse_legend(lang="en") for item in group.items]
+    assert len(labels) == len(classes) and all(label.isascii() for label in labels)
+    groups = landuse_legend(["0101", "05H1"], "en")
+    assert [i.label for g in groups for i in g.items] == ["Paddy field 0101", "Commercial and business service land 05H1"]
+
+
 def test_legend_html_escapes_every_text():
     text = legend_html([LegendGroup(XSS, (LegendItem(XSS, (1, 2, 3)),))])
     assert "<img" not in text and "&lt;img src=x onerror=alert(1)&gt;" in text

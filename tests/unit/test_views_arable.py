@@ -176,7 +176,7 @@ def test_cost_table_and_chart(demo_tables):
     cost = demo_tables["arable_shortfall_cost"]
     table = views.cost_table(cost, {CITY: "玉溪市"}, "en")
     assert list(table.columns) == ["Region", "Indicator", "Shortfall", "Unit", "Unit price", "Price unit",
-                                   "Amount (10k CNY)"]
+                                   "Amount (10k yuan)"]
     total = table[(table["Region"] == "玉溪市") & (table["Indicator"] == "Total of the three")].iloc[0]
     assert total["Unit"] == "" and pd.isna(total["Shortfall"])
     spec = views.cost_chart(cost, {}, "zh").to_dict()

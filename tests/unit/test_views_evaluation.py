@@ -77,8 +77,8 @@ def test_fmt_number(value, text):
 
 
 @pytest.mark.parametrize(("key", "zh", "en"), [
-    ("gdp_per_land", "22.91 万元/亩", "22.91 10k CNY/mu"),
-    ("land_per_gdp", "22.91 亩/亿元", "22.91 mu per 100M CNY"),
+    ("gdp_per_land", "22.91 万元/亩", "22.91 10k yuan/mu"),
+    ("land_per_gdp", "22.91 亩/亿元", "22.91 mu per 100M yuan"),
     ("stock_share", "22.91%", "22.91%"),
     ("per_capita", "22.91 平方米/人", "22.91 m²/person"),
 ])

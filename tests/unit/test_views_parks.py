@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from dashboard.demo import DEMO_DIR
 from dashboard.indicators import Context, compute
 from dashboard.indicators.per_mu import METRICS
 from dashboard.policy import load_profile, profile_ids
@@ -215,3 +216,18 @@ def test_enterprise_table_is_in_rank_order_with_units(demo):
     assert table["全市名次"].is_monotonic_increasing
     assert "用地面积（亩）" in table.columns and "综合得分（分）" in table.columns
     assert any("万元/亩" in c for c in table.columns)
+
+
+def test_english_tables_name_counties_in_english(demo):
+    """An English page names the counties (and the city on the boundary table's total row) in English."""
+    regions = pd.read_parquet(DEMO_DIR / "regions.parquet", columns=["code", "name_en"])
+    names = dict(zip(regions["code"].astype(str), regions["name_en"].astype(str), strict=True))
+    table = views.enterprise_table(demo["enterprise_grades"], demo["per_mu_enterprise"], "en", county_names=names)
+    counties = set(table["County"])
+    assert counties and all(c.isascii() for c in counties) and "Hongta District" in counties
+    ubg = views.ubg_display(demo["park_ubg_share"], "en", county_names=names)
+    assert all(c.isascii() for c in ubg["County"]) and ubg["County"].iloc[-1] == "Yuxi City"
+    # without names (or for a code the regions lack) the table keeps the indicator's own name
+    zh = views.ubg_display(demo["park_ubg_share"], "zh")
+    assert zh["区县"].iloc[-1] == "玉溪市"
+    assert views.ubg_display(demo["park_ubg_share"], "en", county_names={})["County"].iloc[-1] == "玉溪市"
