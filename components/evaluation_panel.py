@@ -84,14 +84,13 @@ def render_comparison(frames: dict[str, pd.DataFrame], county: str | None, city:
     st.caption(t("evaluation_panel.compare_caption", profile=profile.name(lang),
                  order=t(f"evaluation_panel.order_{'desc' if series.higher_is_better else 'asc'}"),
                  city=ev.with_unit(city_value, series, lang) if city_value is not None else "—"))
-    left, right = st.columns([5, 4])
     name = t("evaluation_panel.ranking_name", label=label, year=year)
-    with left:
-        panels.chart(ev.ranking_chart(ranking, series, lang, highlight=county), name, key="evaluation_ranking_chart")
-    with right:
-        panels.table(ev.ranking_table(ranking, series, lang), name, datasets, key="evaluation_ranking",
-                     filters={t("evaluation_panel.compare_metric"): label, t("evaluation_panel.col.year"): year})
-        st.caption(ev.clause(series, profile, county or city, lang))
+    # Chart above table, each the full width: side by side (5:4) the bars were squeezed, the target's title and the
+    # legend were cut, and the table hid its value column at 1366 px.
+    panels.chart(ev.ranking_chart(ranking, series, lang, highlight=county), name, key="evaluation_ranking_chart")
+    panels.table(ev.ranking_table(ranking, series, lang), name, datasets, key="evaluation_ranking",
+                 filters={t("evaluation_panel.compare_metric"): label, t("evaluation_panel.col.year"): year})
+    st.caption(ev.clause(series, profile, county or city, lang))
 
 
 def render_region_table(frames: dict[str, pd.DataFrame], region: str, lang: str, datasets: tuple[str, ...]) -> None:

@@ -14,6 +14,7 @@ import streamlit as st
 from components import panels
 from components.loaders import dataset_versions, indicator_table_as_of, load_dataset, load_display_regions
 from components.state import current_lang, current_profile, hold_choice, t
+from dashboard import layout
 from dashboard.context import data_as_of
 from dashboard.legend import legend_html
 from dashboard.navigation import page_spec
@@ -24,6 +25,10 @@ DATASETS = page_spec("overview").datasets
 METRIC_KEY = "overview_metric"
 SCHEME_KEY = "overview_scheme"
 MAP_HEIGHT = 560
+#: The map and its legend side by side; the ranking below them at the full width, where the longest county name,
+#: the bars and their value labels all fit (beside the map they had 415 px at 1366 px and ran into each other).
+MAP_COLUMNS, MAP_GAP = (3, 2), "medium"
+MAP_WIDTH = layout.column_width(MAP_COLUMNS, 0, MAP_GAP)
 #: Card colours by status (left border, background): the policy line met, missed, or no line.
 CARD_STYLE = """<style>
 div[class*="st-key-ovkpi_warn_"] {border-left: 7px solid #d7301f !important; background: #fff4f1;}
@@ -144,20 +149,21 @@ def render_map_and_ranking(data: OverviewData) -> None:
         metric = view.METRIC_BY_KEY[key]
         panels.explain(metric.indicator)
     values = data.values[key]
-    left, right = st.columns([11, 10], gap="medium")
+    left, right = st.columns(MAP_COLUMNS, gap=MAP_GAP)
     with left:
         geometry = load_display_regions()
         deck, legend = view.choropleth(values, geometry, metric, lang, data.county, scheme or view.SCHEMES[0],
-                                       height_px=MAP_HEIGHT)
+                                       height_px=MAP_HEIGHT, width_px=MAP_WIDTH)
         st.pydeck_chart(deck, height=MAP_HEIGHT, key="overview_choropleth")
-        st.html(legend_html(legend, columns=2))
     with right:
-        title = t("overview_panel.ranking_title", metric=metric.label_with_unit(lang))
-        st.markdown(f"**{title}**")
-        panels.chart(view.ranking_chart(values, metric, lang, data.county), title, key="overview_ranking")
-        missing = view.missing_names(values)
-        if missing:
-            st.caption(t("overview_panel.missing", names="、".join(missing) if lang == "zh" else ", ".join(missing)))
+        st.html(legend_html(legend, columns=1))
+    title = t("overview_panel.ranking_title", metric=metric.label_with_unit(lang))
+    st.markdown(f"**{title}**")
+    panels.chart(view.ranking_chart(values, metric, lang, data.county, width_px=layout.MAIN_WIDTH_PX), title,
+                 key="overview_ranking")
+    missing = view.missing_names(values)
+    if missing:
+        st.caption(t("overview_panel.missing", names="、".join(missing) if lang == "zh" else ", ".join(missing)))
     with st.expander(t("overview_panel.metric_table"), icon=":material/table_view:"):
         panels.table(view.metric_table(values, metric, lang), title, DATASETS, key="overview_metric_table",
                      filters={t("overview_panel.choose_metric"): metric.label_with_unit(lang)})

@@ -83,7 +83,8 @@ def _choose_park(parks_here: pd.DataFrame) -> str:
 def _controls(lang: str, parks_here: pd.DataFrame) -> tuple[str, str, int, str]:
     """Colour-by, scheme, class count and park selectors, and the fit button: ``(colour_by, scheme, k, park)``."""
     options = [pm.GRADE, *(m.key for m in METRICS)]
-    cols = st.columns([3, 2, 2, 3, 1.6], vertical_alignment="bottom")
+    # Two rows on one grid, so the scheme's name and the button's label show in full (pm.CONTROL_COLUMNS).
+    cols = st.columns(pm.CONTROL_COLUMNS, vertical_alignment="bottom")
     with cols[0]:
         hold_choice(COLOUR_KEY, options)
         colour_by = st.selectbox(
@@ -102,9 +103,10 @@ def _controls(lang: str, parks_here: pd.DataFrame) -> tuple[str, str, int, str]:
     with cols[2]:
         k = st.select_slider(t("parks_map.classes"), options=list(range(pm.CLASS_RANGE[0], pm.CLASS_RANGE[1] + 1)),
                              value=pm.DEFAULT_CLASSES, key=CLASSES_KEY, disabled=by_grade)
-    with cols[3]:
+    cols = st.columns(pm.CONTROL_COLUMNS, vertical_alignment="bottom")
+    with cols[0]:
         park = _choose_park(parks_here)
-    with cols[4]:
+    with cols[1]:
         if st.button(t("parks_map.fit"), icon=":material/fit_screen:", key="parks_map_fit", width="stretch"):
             st.session_state[_FIT] = st.session_state.get(_FIT, 0) + 1
     return colour_by, scheme, int(k), park
@@ -294,10 +296,10 @@ def render_parks_explorer(county: str | None) -> list[str] | None:
     if not chosen.empty:
         layers.append(maps.highlight_layer("selected-parcel", chosen.geometry.iloc[0], datum, SELECTED_LINE))
     layers += over
-    view = maps.view_state(pm.focus_bounds(parks_shown, frame), height_px=MAP_HEIGHT)
+    view = maps.view_state(pm.focus_bounds(parks_shown, frame), height_px=MAP_HEIGHT, width_px=pm.MAP_WIDTH_PX)
     deck = maps.deck(layers, view, basemap_style_url(basemap))
 
-    map_area, side = st.columns([3, 2], gap="medium")
+    map_area, side = st.columns(pm.MAP_COLUMNS, gap=pm.MAP_GAP)
     with map_area:
         if frame.empty:
             st.info(t("parks_map.no_parcels_here"))

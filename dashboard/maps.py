@@ -21,6 +21,7 @@ import shapely
 from pydeck.bindings.json_tools import default_serialize
 
 from dashboard.geo import transform_geometries, view_for_bounds, wgs84_to_gcj02
+from dashboard.layout import MAIN_WIDTH_PX
 from dashboard.offline import mvt_load_options
 from dashboard.tiles import MAX_ZOOM, MIN_ZOOM, LayerTiles, Tileset
 
@@ -165,9 +166,28 @@ def layer_kind(layer_id: str) -> str:
     return layer_id.rsplit("-", 1)[0]
 
 
-def view_state(bounds: Sequence[float], height_px: int, width_px: int = 900) -> pdk.ViewState:
-    """A view that fits lon-lat ``bounds``."""
+def view_state(bounds: Sequence[float], height_px: int, width_px: int = MAIN_WIDTH_PX) -> pdk.ViewState:
+    """A view that fits lon-lat ``bounds`` in a map ``width_px`` × ``height_px`` big.
+
+    Pass the width the map really gets (a map in a column: :func:`dashboard.layout.column_width`); the default
+    is the full main column at the smallest screen.  Fitted to a wider map than drawn, the bounds' edges are cut.
+    """
     return pdk.ViewState(**view_for_bounds(bounds, width_px=width_px, height_px=height_px))
+
+
+def visible_bounds(view: pdk.ViewState, width_px: float, height_px: float) -> tuple[float, float, float, float]:
+    """The lon-lat bounds (minx, miny, maxx, maxy) a north-up ``view`` shows in a map ``width_px`` × ``height_px``
+    big (web mercator, 512 px world at zoom 0, as deck.gl draws it): to check that a view fits what it should."""
+    world = 512.0 * 2.0 ** float(view.zoom)
+    half_lon = width_px / 2.0 / world * 360.0
+    centre_y = np.log(np.tan(np.pi / 4 + np.radians(float(view.latitude)) / 2))
+    half_y = height_px / 2.0 / world * 2.0 * np.pi
+
+    def lat(y: float) -> float:
+        return float(np.degrees(2.0 * np.arctan(np.exp(y)) - np.pi / 2))
+
+    return (float(view.longitude) - half_lon, lat(centre_y - half_y), float(view.longitude) + half_lon,
+            lat(centre_y + half_y))
 
 
 def deck(layers: Sequence[pdk.Layer], view: pdk.ViewState, basemap_style: str | None = None) -> CompactDeck:

@@ -26,6 +26,7 @@ import pandas as pd
 from dashboard.geo import WGS84
 from dashboard.i18n import t
 from dashboard.indicators.per_mu import METRIC_BY_KEY, METRICS, Metric, benchmark_value
+from dashboard.layout import column_width
 from dashboard.legend import LegendGroup, LegendItem
 from dashboard.maps import feature_collection
 from dashboard.overlays import PARK_FILL, PARK_LINE
@@ -41,6 +42,16 @@ CLASS_RANGE = (3, 7)
 JENKS_SAMPLE = 500
 #: "Colour by" value meaning the A/B/C/D grade instead of a metric.
 GRADE = "grade"
+
+#: The map beside its legend and card: ``st.columns(MAP_COLUMNS, gap=MAP_GAP)``.  The view is fitted to the map's
+#: column at the smallest screen (:mod:`dashboard.layout`; fitted as if 900 px wide, parks at the edge were cut).
+MAP_COLUMNS, MAP_GAP = (3, 2), "medium"
+MAP_WIDTH_PX = column_width(MAP_COLUMNS, 0, MAP_GAP)
+#: The controls, two rows on one grid (``st.columns(CONTROL_COLUMNS)``): colour-by, scheme and class count, then
+#: the park and the fit button.  In one row of five the scheme and the button got 140 px and were cut.
+CONTROL_COLUMNS = (3.4, 2.6, 2)
+#: Room (px) a select box or a button needs besides its text: padding, border, the arrow or the icon.
+CONTROL_CHROME_PX = {"select": 64, "button": 72}
 
 #: Unit (catalog key ``parks_map.unit.<unit>``) of each metric column; ``None``: dimensionless (plot ratio).
 METRIC_UNITS: dict[str, str | None] = {
@@ -76,6 +87,15 @@ CARD_DECIMALS = 2
 
 # ----------------------------------------------------------------------------------------------------------
 # Labels and units
+
+
+def control_texts(lang: str = "zh") -> dict[str, tuple[int, str, list[str]]]:
+    """What the scheme selector and the fit button show: ``{control: (column in CONTROL_COLUMNS, kind, texts)}``,
+    kind ``select`` or ``button``.  (The colour-by selector has the widest column; the park selector shows data.)"""
+    return {
+        "scheme": (1, "select", [t(f"parks_map.scheme_name.{s}", lang) for s in SCHEMES]),
+        "fit": (1, "button", [t("parks_map.fit", lang)]),
+    }
 
 
 def unit_label(metric: Metric | str, lang: str = "zh") -> str:

@@ -38,6 +38,7 @@ from dashboard.indicators.pools import (
     arable_draw_order,
     pool_positions,
 )
+from dashboard.layout import MAIN_WIDTH_PX, max_text_width_px, wrap_text
 from dashboard.policy import Profile
 from dashboard.views.tables import number_display
 
@@ -214,19 +215,38 @@ def balance_wide(balance: pd.DataFrame, cover: pd.DataFrame, names: Mapping[str,
     return frame
 
 
+#: The balance chart's panels: gap between them (px), widest county name before it wraps (px), and the room (px)
+#: the chart spends outside its plots (padding, the name axis' ticks, the last x label's overhang).
+BALANCE_SPACING_PX, BALANCE_NAME_PX, BALANCE_CHROME_PX = 24, 200, 40
+
+
+def balance_panel_width(names: Iterable[str], width_px: int = MAIN_WIDTH_PX) -> tuple[int, int]:
+    """``(panel width, name column width)`` (px) of :func:`balance_chart` in a column ``width_px`` wide: the three
+    panels, the county names left of the first and the gaps fill the column, no more."""
+    name_px = max_text_width_px(("\n".join(wrap_text(n, BALANCE_NAME_PX, CHART_FONT)) for n in names), CHART_FONT) + 4
+    panel = (width_px - name_px - 2 * BALANCE_SPACING_PX - BALANCE_CHROME_PX) // 3
+    return int(panel), int(name_px)
+
+
 def balance_chart(balance: pd.DataFrame, names: Mapping[str, str], lang: str,
-                  highlight: str | None = None) -> alt.HConcatChart:
+                  highlight: str | None = None, width_px: int = MAIN_WIDTH_PX) -> alt.HConcatChart:
     """Three bar charts side by side, one per indicator (own axis and unit), of each county's balance.
 
     Bars right of zero are a surplus (green), left a shortfall (red); ``highlight`` (a county code) is outlined.
+    The three panels fit a column ``width_px`` wide (the main column at the smallest screen,
+    :func:`balance_panel_width`): long county names wrap onto two lines.
     """
     counties = balance[balance["level"] == "county"]
     order = [names.get(c, c) for c in _region_order(counties)]
+    panel_px, name_px = balance_panel_width(order, width_px)
+    # A name's lines joined by "|", split back into lines by the axis (Vega draws an array as lines).
+    wrapped = {n: "|".join(wrap_text(n, BALANCE_NAME_PX, CHART_FONT)) for n in order}
     panels = []
     for i, ind in enumerate(INDICATOR_ORDER):
         rows = counties[counties["indicator"] == ind]
         data = pd.DataFrame({
-            "region": [names.get(c, c) for c in rows["region_code"]],
+            "region": [wrapped[names.get(c, c)] for c in rows["region_code"]],
+            "region_name": [names.get(c, c) for c in rows["region_code"]],
             "balance": rows["balance"].astype(float).to_numpy(),
             "state": np.where(rows["balance"] < 0, _m("chart.shortfall", lang), _m("chart.surplus", lang)),
             "selected": (rows["region_code"] == highlight).to_numpy(),
@@ -235,18 +255,21 @@ def balance_chart(balance: pd.DataFrame, names: Mapping[str, str], lang: str,
         bars = alt.Chart(data).mark_bar().encode(
             x=alt.X("balance:Q", title=_m("chart.balance_axis", lang, unit=unit_label(UNITS[ind], lang)),
                     axis=alt.Axis(format=",.0f", tickCount=4)),
-            y=alt.Y("region:N", sort=order, title=None, axis=alt.Axis(labels=i == 0, ticks=i == 0, labelLimit=210)),
+            y=alt.Y("region:N", sort=[wrapped[n] for n in order], title=None,
+                    axis=alt.Axis(labels=i == 0, ticks=i == 0, labelLimit=name_px,
+                                  labelExpr="split(datum.label, '|')")),
             color=alt.Color("state:N", title=None,
                             scale=alt.Scale(domain=[_m("chart.surplus", lang), _m("chart.shortfall", lang)],
                                             range=[COLOURS["up"], COLOURS["down"]])),
             stroke=alt.condition("datum.selected", alt.value("#111111"), alt.value(None)),
             strokeWidth=alt.condition("datum.selected", alt.value(2.5), alt.value(0)),
-            tooltip=[alt.Tooltip("region:N", title=_m("col.region", lang)),
+            tooltip=[alt.Tooltip("region_name:N", title=_m("col.region", lang)),
                      alt.Tooltip("balance:Q", title=axis_title, format=",.2f")],
         )
         zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color="#333333").encode(x="x:Q")
-        panels.append((bars + zero).properties(title=axis_title, width=370, height=330))
-    return _style(alt.hconcat(*panels, spacing=24), fit_width=False)
+        panels.append((bars + zero).properties(title=alt.TitleParams(axis_title, limit=panel_px), width=panel_px,
+                                               height=330))
+    return _style(alt.hconcat(*panels, spacing=BALANCE_SPACING_PX), fit_width=False)
 
 
 # ----------------------------------------------------------------------------------------------------------

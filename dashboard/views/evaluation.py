@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.i18n import t
+from dashboard.layout import MAIN_WIDTH_PX, legend_columns, max_text_width_px
 from dashboard.policy import Profile
 
 #: Colours of a year's / county's status (meets its line, misses it, no line or no data).
@@ -431,12 +432,29 @@ def trend_chart(frame: pd.DataFrame, series: Series, lang: str, height: int = 32
     return _configure(alt.layer(*layers), height, line_title(series, data, lang))
 
 
+#: Room (px) the county comparison spends outside its plot: padding, the name axis' offset and ticks.
+RANKING_CHROME_PX = 30
+
+
+def ranking_domain(values, targets, plot_px: float, label_px: float) -> list[float]:
+    """The x domain of :func:`ranking_chart`: from 0 past the largest value and target, so that the plot's right
+    ``label_px`` (of ``plot_px``), where the value labels stand, holds no bar and no target line."""
+    numbers = [float(v) for v in [*values, *targets] if v is not None and np.isfinite(v)]
+    share = min(label_px / max(plot_px, 1.0), 0.6)
+    return [0.0, (max([0.0, *numbers]) or 1.0) / (1.0 - share)]
+
+
 def ranking_chart(ranking: pd.DataFrame, series: Series, lang: str, highlight: str | None = None,
-                  height: int = 420) -> alt.Chart:
+                  height: int = 420, width_px: int = MAIN_WIDTH_PX) -> alt.Chart:
     """Horizontal bars of the counties (best at the top), coloured by status, with the target line.
 
     ``ranking`` is :func:`county_ranking`; ``highlight`` (a county code) is outlined in black.  The land-per-GDP
     level's line differs by county (each county's last year lowered by the target decline): a tick per county.
+
+    The chart is laid out for ``width_px`` (its width at the smallest screen; it stretches wider on larger ones):
+    the names get their full width, the x domain leaves room for the value labels right of the bars, the target
+    line and the bars stay left of the value labels, which stand right-aligned at the plot's right edge, so the line
+    never runs through a number.
     """
     data = ranking.dropna(subset=["value"]).copy()
     data["status_label"] = data["status"].map(lambda s: t(f"evaluation_panel.status.{s}", lang))
@@ -444,24 +462,36 @@ def ranking_chart(ranking: pd.DataFrame, series: Series, lang: str, highlight: s
     data["selected"] = data["region_code"] == highlight
     title = axis_title(series, lang)
     county = t("evaluation_panel.col.county", lang)
-    y = alt.Y("region_name:N", sort=list(data["region_name"]), title=None, axis=alt.Axis(labelLimit=300))
+    name_px = max_text_width_px(data["region_name"], FONT["label"]) + 4
+    label_px = max_text_width_px(data["value_text"], FONT["mark"]) + 16
+    plot_px = width_px - name_px - RANKING_CHROME_PX
+    targets = data.dropna(subset=["target"])
+    domain = ranking_domain(data["value"], targets["target"], plot_px, label_px)
+    statuses = [t(f"evaluation_panel.status.{s}", lang) for s in STATUS_COLOURS]
+    y = alt.Y("region_name:N", sort=list(data["region_name"]), title=None, axis=alt.Axis(labelLimit=name_px))
     base = alt.Chart(data)
     bars = base.mark_bar(height={"band": 0.7}).encode(
-        x=alt.X("value:Q", title=title), y=y,
-        color=alt.Color("status_label:N", scale=_status_scale(lang)),
+        x=alt.X("value:Q", title=title, scale=alt.Scale(domain=domain, nice=False),
+                axis=alt.Axis(titleLimit=plot_px)), y=y,
+        color=alt.Color("status_label:N", scale=_status_scale(lang),
+                        legend=alt.Legend(columns=legend_columns(statuses, plot_px, FONT["label"]),
+                                          labelLimit=max_text_width_px(statuses, FONT["label"]) + 8)),
         stroke=alt.condition("datum.selected", alt.value("#000000"), alt.value(None)),
         strokeWidth=alt.condition("datum.selected", alt.value(3), alt.value(0)),
         tooltip=[alt.Tooltip("rank:Q", title=t("evaluation_panel.col.rank", lang)),
                  alt.Tooltip("region_name:N", title=county), alt.Tooltip("value_text:N", title=title),
                  alt.Tooltip("status_label:N", title=t("evaluation_panel.col.status", lang))])
-    labels = base.mark_text(align="left", dx=5, fontSize=FONT["mark"], color="#212121").encode(
-        x="value:Q", y=y, text="value_text:N")
-    layers = [bars, labels]
-    targets = data.dropna(subset=["target"])
+    # A column of values at the right edge (a bar-end label would cross the target line of a shorter bar).
+    labels = base.mark_text(align="right", fontSize=FONT["mark"], color="#212121").encode(
+        x=alt.value("width"), y=y, text="value_text:N")
+    layers = []
     if not targets.empty:
         if series.target is not None and targets["target"].nunique() == 1:
-            layers.append(alt.Chart(targets.iloc[[0]]).mark_rule(color=TARGET_COLOUR, strokeDash=[8, 5],
-                                                                 strokeWidth=2.5).encode(x="target:Q"))
+            line = pd.DataFrame({"target": [float(targets["target"].iloc[0])]})
+            layers.append(alt.Chart(line).mark_rule(color=TARGET_COLOUR, strokeDash=[8, 5],
+                                                    strokeWidth=2.5).encode(x="target:Q"))
         else:
             layers.append(alt.Chart(targets).mark_tick(color=TARGET_COLOUR, thickness=4).encode(x="target:Q", y=y))
-    return _configure(alt.layer(*layers), height, line_title(series, data, lang))
+    layers += [bars, labels]  # the line under the bars
+    chart = alt.layer(*layers).properties(width=width_px)
+    return _configure(chart, height, line_title(series, data, lang))

@@ -29,6 +29,7 @@ import shapely
 
 from dashboard.i18n import t
 from dashboard.indicators import registry
+from dashboard.layout import MAIN_WIDTH_PX, max_text_width_px
 from dashboard.legend import LegendGroup, LegendItem
 from dashboard.maps import CompactDeck, deck, feature_collection, geojson_layer, view_state
 from dashboard.policy import Profile
@@ -818,9 +819,24 @@ def classify(values, unit: str = "", lang: str = "zh", scheme: str = "natural_br
     return Classes(scheme, classes, class_colours(used.size), tuple(labels), tuple(counts))
 
 
+#: English words that make a county's name an administrative one ("Eshan Yi Autonomous County"); the map labels
+#: drop them (see :func:`map_label_name`).
+ADMIN_WORDS = ("County", "District", "City", "Autonomous", "Banner")
+
+
+def map_label_name(name: str, lang: str = "zh") -> str:
+    """A county's name as labelled on the choropleth: in English the place name alone (``Yuanjiang Hani, Yi and
+    Dai Autonomous County`` → ``Yuanjiang``), since full names overlap each other on a map a few hundred pixels
+    wide; the tooltip, legend and ranking keep the full name.  Chinese names are kept whole."""
+    words = str(name).split(" ")
+    if lang == "zh" or len(words) < 2 or not set(words[1:]) & set(ADMIN_WORDS):
+        return str(name)
+    return words[0].rstrip(",")
+
+
 def choropleth(values: pd.DataFrame, geometry: pd.DataFrame, metric: Metric, lang: str = "zh",
                selected: str | None = None, scheme: str = "natural_breaks",
-               height_px: int = 560) -> tuple[CompactDeck, list[LegendGroup]]:
+               height_px: int = 560, width_px: int = MAIN_WIDTH_PX) -> tuple[CompactDeck, list[LegendGroup]]:
     """A county map coloured by the classes of ``metric``, with a red marker on each county missing the policy
     line, county names with their values, and its legend.
 
@@ -833,6 +849,9 @@ def choropleth(values: pd.DataFrame, geometry: pd.DataFrame, metric: Metric, lan
         :func:`metric_values` of ``metric``.
     geometry
         The ``regions`` dataset (simplified for display) with ``code``, ``level`` and ``geometry``.
+    height_px, width_px
+        The map's size on the page: the view is fitted to it so every county shows (the width is the map's column
+        at the smallest screen, :mod:`dashboard.layout`).
     """
     counties = geometry[geometry["level"] == COUNTY_LEVEL]
     rows = values.set_index("region_code").reindex(counties["code"].astype(str))
@@ -849,7 +868,7 @@ def choropleth(values: pd.DataFrame, geometry: pd.DataFrame, metric: Metric, lan
         props.append({"id": code, "name": name, "fill": [*fill, 215], "line": [*(SELECTED_LINE if chosen else OUTLINE),
                                                                               255], "width": 4 if chosen else 1.2})
         position = [round(anchor.x, 5), round(anchor.y, 5)]
-        labels.append({"position": position, "text": f"{row['name']}\n{value}"})
+        labels.append({"position": position, "text": f"{map_label_name(row['name'], lang)}\n{value}"})
         if row["status"] == "warn":
             markers.append({"position": position, "name": name, "id": code})
     data = feature_collection(counties.geometry.values, props)
@@ -872,7 +891,7 @@ def choropleth(values: pd.DataFrame, geometry: pd.DataFrame, metric: Metric, lan
             radius_units="'pixels'", get_fill_color=[*BELOW_LINE, 255], get_line_color=[255, 255, 255, 255],
             stroked=True, line_width_min_pixels=2, pickable=True,
         ))
-    view = view_state(counties.total_bounds, height_px)
+    view = view_state(counties.total_bounds, height_px, width_px)
     return deck(layers, view), choropleth_legend(classes, values, metric, lang, selected)
 
 
@@ -921,34 +940,74 @@ def ranking_frame(values: pd.DataFrame, metric: Metric, lang: str = "zh", select
     return counties[["region_code", "name", "value", "label", "status", "status_text", "selected", "rank"]]
 
 
-def _domain(numbers: Sequence[float], pad: float = 0.3) -> list[float]:
-    """An x domain holding 0 and every number, widened on each side that has bars so value labels fit."""
+#: Ranking chart text sizes (px): county names, value labels, legend.
+RANK_FONT = {"name": 15, "value": 14, "legend": 14}
+#: Gap (px) between a bar's end and its value label.
+LABEL_GAP_PX = 5
+#: Horizontal room (px) the ranking chart spends outside its plot: padding, the axis' label offset and tick.
+RANK_CHROME_PX = 5 + 10 + 14
+
+
+def _domain(numbers: Sequence[float], plot_px: float = 500.0, left_px: float = 0.0, right_px: float = 0.0,
+            pad: float = 0.05) -> list[float]:
+    """An x domain holding 0 and every number, with ``left_px`` / ``right_px`` of a ``plot_px`` wide plot free
+    beyond the smallest / largest number (for the value labels at the bar ends), and ``pad`` of the span besides
+    on each side that has bars.
+
+    Pixels, not a share of the span: a label is as wide whatever the values, and a fixed share (the old 30%)
+    left a −2,436 label too little room, so it ran over the county names.
+    """
     finite = [float(v) for v in numbers if v is not None and np.isfinite(v)]
     low, high = min([0.0, *finite]), max([0.0, *finite])
     span = (high - low) or 1.0
-    return [low - pad * span if low < 0 else low, high + pad * span]
+    low = low - pad * span if low < 0 else low
+    high = high + pad * span
+    left_px = left_px if low < 0 else 0.0
+    # Labels take at most 70% of the plot, so the bars keep some length on a narrow page.
+    share = min((left_px + right_px) / max(plot_px, 1.0), 0.7)
+    scale = (high - low) / (1.0 - share)  # data units across the whole plot
+    total = left_px + right_px or 1.0
+    return [low - share * scale * left_px / total, high + share * scale * right_px / total]
 
 
-def ranking_chart(values: pd.DataFrame, metric: Metric, lang: str = "zh", selected: str | None = None) -> alt.Chart:
+def ranking_chart(values: pd.DataFrame, metric: Metric, lang: str = "zh", selected: str | None = None,
+                  width_px: int = MAIN_WIDTH_PX) -> alt.Chart:
     """Horizontal bars of the counties (largest at the top), coloured by whether each meets the policy line, with the
-    line as a red rule and, for a rate or intensity, the city's value as a grey dotted rule (labelled above)."""
+    line as a red rule and, for a rate or intensity, the city's value as a grey dotted rule (labelled above).
+
+    Value labels sit at the bar ends away from the zero line (right of a positive bar, left of a negative one).
+    ``width_px`` is the chart's width on the smallest screen (it stretches wider on larger ones): the name column
+    is as wide as the longest name, and the x domain leaves room for the widest label on each side, so no label
+    runs over a name or off the plot.
+    """
     frame = ranking_frame(values, metric, lang, selected)
     title = metric.label_with_unit(lang)
     line = values["line"].dropna()
     line_value = float(line.iloc[0]) if len(line) else None
     city = values[values["level"] == CITY_LEVEL]["value"].dropna()
     city_value = float(city.iloc[0]) if not metric.summed and len(city) else None
-    domain = _domain([*frame["value"], line_value, city_value])
+    # The names' column at most 45% of the chart, so a narrow chart (the meeting's slides) keeps its bars.
+    name_px = min(max_text_width_px(frame["name"], RANK_FONT["name"]) + 4, int(0.45 * width_px))
+    plot_px = width_px - name_px - RANK_CHROME_PX
+
+    def label_px(rows: pd.DataFrame) -> float:
+        return max_text_width_px(rows["label"], RANK_FONT["value"]) + LABEL_GAP_PX + 6 if len(rows) else 0.0
+
+    domain = _domain([*frame["value"], line_value, city_value], plot_px,
+                     left_px=label_px(frame[frame["value"] < 0]), right_px=label_px(frame[frame["value"] >= 0]))
     statuses = [s for s in ("warn", "ok", "none") if s in set(frame["status"])]
+    status_texts = [t(f"overview_panel.status.{s}", lang) for s in statuses]
     colour = alt.Color(
         "status_text:N", title=None,
-        scale=alt.Scale(domain=[t(f"overview_panel.status.{s}", lang) for s in statuses],
-                        range=[STATUS_COLOURS[s] for s in statuses]),
-        legend=alt.Legend(orient="bottom", labelFontSize=14, symbolSize=160),
+        scale=alt.Scale(domain=status_texts, range=[STATUS_COLOURS[s] for s in statuses]),
+        legend=alt.Legend(orient="bottom", direction="horizontal", columns=len(statuses),
+                          labelFontSize=RANK_FONT["legend"], symbolSize=160,
+                          labelLimit=max_text_width_px(status_texts, RANK_FONT["legend"]) + 8),
     )
     x = alt.X("value:Q", title=title, scale=alt.Scale(domain=domain, nice=False),
-              axis=alt.Axis(labelFontSize=13, titleFontSize=15, grid=True, format=",~r"))
-    y = alt.Y("name:N", sort=list(frame["name"]), title=None, axis=alt.Axis(labelFontSize=15, labelLimit=240))
+              axis=alt.Axis(labelFontSize=13, titleFontSize=15, grid=True, format=",~r", tickCount=6))
+    y = alt.Y("name:N", sort=list(frame["name"]), title=None,
+              axis=alt.Axis(labelFontSize=RANK_FONT["name"], labelLimit=name_px))
     base = alt.Chart(frame)
     tooltip = [alt.Tooltip("name:N", title=t("overview_panel.col.region", lang)), alt.Tooltip("label:N", title=title),
                alt.Tooltip("status_text:N", title=t("overview_panel.status_title", lang))]
@@ -956,9 +1015,11 @@ def ranking_chart(values: pd.DataFrame, metric: Metric, lang: str = "zh", select
                else alt.value(1.0))
     layers = [
         base.mark_bar(height={"band": 0.7}).encode(x=x, y=y, color=colour, opacity=opacity, tooltip=tooltip),
-        base.transform_filter(alt.datum.value >= 0).mark_text(align="left", dx=5, fontSize=14).encode(
+        base.transform_filter(alt.datum.value >= 0).mark_text(align="left", dx=LABEL_GAP_PX,
+                                                              fontSize=RANK_FONT["value"]).encode(
             x="value:Q", y=y, text="label:N"),
-        base.transform_filter(alt.datum.value < 0).mark_text(align="right", dx=-5, fontSize=14).encode(
+        base.transform_filter(alt.datum.value < 0).mark_text(align="right", dx=-LABEL_GAP_PX,
+                                                             fontSize=RANK_FONT["value"]).encode(
             x="value:Q", y=y, text="label:N"),
     ]
     labels = []
@@ -977,7 +1038,7 @@ def ranking_chart(values: pd.DataFrame, metric: Metric, lang: str = "zh", select
     # fit-x: the width follows the page, the height is the plot's own (Streamlit's default "fit" would squeeze the
     # bars into ``height`` minus axis, legend and padding, and Vega would then drop every other county's label).
     return (alt.layer(*layers)
-            .properties(height=height, padding={"top": 48, "left": 5, "right": 10, "bottom": 5},
+            .properties(width=width_px, height=height, padding={"top": 48, "left": 5, "right": 10, "bottom": 5},
                         autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
             .configure_view(strokeWidth=0))
 

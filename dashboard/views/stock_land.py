@@ -24,6 +24,7 @@ import shapely
 from dashboard import maps, overlays
 from dashboard.i18n import t
 from dashboard.indicators.stock_land import AGE_BANDS
+from dashboard.layout import column_width, legend_columns, max_text_width_px, wrap_text, wrapped_labels
 from dashboard.policy import Profile
 
 #: Colours (hex) shared by charts and the map legend: the map overlays' fills, a red for policy lines.
@@ -37,6 +38,11 @@ BAND_COLOURS = ("#fde0b6", "#fdae6b", "#f3701b", "#b83c02", "#4d1a02")
 FONT = {"label": 14, "title": 15, "legend": 14}
 #: Months of a quarter's end, for labels.
 QUARTERS = (1, 2, 3, 4)
+#: Width (px) of a chart in one of the page's two columns (``st.columns(2)``) at the smallest screen.
+HALF_WIDTH_PX = column_width(2, 0)
+#: County names wider than this (px) wrap onto more lines; the room (px) a chart spends besides its plot and its
+#: name column (padding, axis ticks and offsets, a numeric axis' labels where there is no name column).
+NAME_WRAP_PX, CHART_CHROME_PX, NUMBER_AXIS_PX = 160, 30, 50
 _NS = "stock_land_panel"
 
 
@@ -266,20 +272,57 @@ def year_aging_frame(aging: pd.DataFrame, region: str | None = None, lang: str =
     return frame[frame["unsupplied_mu"] > 0].reset_index(drop=True)
 
 
+def _legend(labels: list[str], plot_px: int, title: str | None = None) -> alt.Legend:
+    """A bottom legend whose every entry shows under a plot ``plot_px`` wide (Vega starts it at the plot's left
+    edge, not the chart's): as many entries a row as fit (:func:`dashboard.layout.legend_columns`), the rest
+    wrapped below, and no label cut short."""
+    return alt.Legend(title=title, orient="bottom", columns=legend_columns(labels, plot_px, FONT["legend"]),
+                      labelLimit=max_text_width_px(labels, FONT["legend"]) + 8)
+
+
+def _band_legend(lang: str, plot_px: int) -> alt.Legend:
+    return _legend(list(band_labels(lang).values()), plot_px, _t("axis_age", lang))
+
+
+def _series_legend(lang: str, plot_px: int) -> alt.Legend:
+    return _legend([_t("series_unsupplied", lang), _t("series_idle", lang)], plot_px)
+
+
+def _name_axis(names, width_px: int, row_px: int) -> tuple[alt.Axis, int, int]:
+    """The county axis of a chart ``width_px`` wide, long names wrapped; the plot's width (px) beside it, and the
+    row height (px): ``row_px``, or more for names on several lines (Vega drops labels that would overlap)."""
+    names = list(names)
+    expr, name_px = wrapped_labels(names, NAME_WRAP_PX, FONT["label"])
+    axis = alt.Axis(labelLimit=name_px + 4, **({"labelExpr": expr} if expr else {}))
+    lines = max((len(wrap_text(n, NAME_WRAP_PX, FONT["label"])) for n in names), default=1)
+    return axis, width_px - name_px - 4 - CHART_CHROME_PX, max(row_px, round(lines * FONT["label"] * 1.25) + 6)
+
+
+def _fit_x(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """The chart stretched to its column's width at its own height (Streamlit's "fit" would squeeze the rows
+    and Vega would then drop every other county's name)."""
+    return chart.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+
+
 def _band_scale(lang: str) -> alt.Scale:
     return alt.Scale(domain=list(band_labels(lang).values()), range=list(BAND_COLOURS))
 
 
-def county_aging_chart(frame: pd.DataFrame, lang: str = "zh", selected: str | None = None) -> alt.Chart:
-    """Stacked horizontal bars: each county's unsupplied area (亩) split by age band, largest stock on top."""
+def county_aging_chart(frame: pd.DataFrame, lang: str = "zh", selected: str | None = None,
+                       width_px: int = HALF_WIDTH_PX) -> alt.Chart:
+    """Stacked horizontal bars: each county's unsupplied area (亩) split by age band, largest stock on top.
+
+    ``width_px``: the chart's width at the smallest screen, which the age legend wraps to.
+    """
     order = frame.groupby("region_name")["unsupplied_mu"].sum().sort_values(ascending=False).index.tolist()
     opacity = (alt.condition(alt.datum.region_code == selected, alt.value(1.0), alt.value(0.45))
                if selected else alt.value(1.0))
+    axis, plot_px, row_px = _name_axis(order, width_px, 38)
     bars = alt.Chart(frame).mark_bar().encode(
-        y=alt.Y("region_name:N", sort=order, title=None),
+        y=alt.Y("region_name:N", sort=order, title=None, axis=axis),
         x=alt.X("sum(unsupplied_mu):Q", title=_t("axis_unsupplied_mu", lang)),
         color=alt.Color("band:N", scale=_band_scale(lang), title=_t("axis_age", lang),
-                        sort=list(band_labels(lang).values())),
+                        sort=list(band_labels(lang).values()), legend=_band_legend(lang, plot_px)),
         order=alt.Order("band_order:Q"),
         opacity=opacity,
         tooltip=[alt.Tooltip("region_name:N", title=_t("col.region", lang)),
@@ -288,17 +331,18 @@ def county_aging_chart(frame: pd.DataFrame, lang: str = "zh", selected: str | No
     )
     totals = alt.Chart(frame).transform_aggregate(total="sum(unsupplied_mu)", groupby=["region_name"]).mark_text(
         align="left", dx=4, fontSize=FONT["label"]
-    ).encode(y=alt.Y("region_name:N", sort=order), x="total:Q", text=alt.Text("total:Q", format=",.0f"))
-    return _configure(alt.layer(bars, totals).properties(height=max(260, 38 * len(order))))
+    ).encode(y=alt.Y("region_name:N", sort=order, axis=axis), x="total:Q", text=alt.Text("total:Q", format=",.0f"))
+    return _configure(_fit_x(alt.layer(bars, totals).properties(height=max(260, row_px * len(order)))))
 
 
-def year_aging_chart(frame: pd.DataFrame, lang: str = "zh") -> alt.Chart:
-    """Vertical bars: unsupplied area (亩) by approval year, coloured by age band."""
+def year_aging_chart(frame: pd.DataFrame, lang: str = "zh", width_px: int = HALF_WIDTH_PX) -> alt.Chart:
+    """Vertical bars: unsupplied area (亩) by approval year, coloured by age band (legend wrapped to ``width_px``)."""
     bars = alt.Chart(frame).mark_bar().encode(
         x=alt.X("approval_year:O", title=_t("axis_approval_year", lang), axis=alt.Axis(labelAngle=0)),
         y=alt.Y("sum(unsupplied_mu):Q", title=_t("axis_unsupplied_mu", lang)),
         color=alt.Color("band:N", scale=_band_scale(lang), title=_t("axis_age", lang),
-                        sort=list(band_labels(lang).values())),
+                        sort=list(band_labels(lang).values()),
+                        legend=_band_legend(lang, width_px - NUMBER_AXIS_PX - CHART_CHROME_PX)),
         order=alt.Order("band_order:Q"),
         tooltip=[alt.Tooltip("approval_year:O", title=_t("axis_approval_year", lang)),
                  alt.Tooltip("band:N", title=_t("axis_age", lang)),
@@ -395,14 +439,16 @@ def _series_scale(lang: str) -> alt.Scale:
                      range=[UNSUPPLIED_COLOUR, IDLE_COLOUR])
 
 
-def disposal_trend_chart(frame: pd.DataFrame, profile: Profile, lang: str = "zh") -> alt.Chart:
+def disposal_trend_chart(frame: pd.DataFrame, profile: Profile, lang: str = "zh",
+                         width_px: int = HALF_WIDTH_PX) -> alt.Chart:
     """Lines of the two cumulative disposal rates (%) over Q1–Q4, with the profile's floor of each quarter drawn
     as a red tick (the floors of quarters still to come show the targets ahead)."""
     x = alt.X("quarter_label:O", title=_t("axis_quarter", lang), axis=alt.Axis(labelAngle=0),
               scale=alt.Scale(domain=[f"Q{q}" for q in QUARTERS]))
     lines = alt.Chart(frame).mark_line(point=alt.OverlayMarkDef(size=90), strokeWidth=3).encode(
         x=x, y=alt.Y("rate_pct:Q", title=_t("axis_disposal_rate", lang)),
-        color=alt.Color("series:N", scale=_series_scale(lang), title=None),
+        color=alt.Color("series:N", scale=_series_scale(lang), title=None,
+                        legend=_series_legend(lang, width_px - NUMBER_AXIS_PX - CHART_CHROME_PX)),
         tooltip=[alt.Tooltip("quarter_label:O", title=_t("axis_quarter", lang)),
                  alt.Tooltip("series:N", title=_t("col.series", lang)),
                  alt.Tooltip("rate_pct:Q", title=_t("axis_disposal_rate", lang), format=".2f"),
@@ -431,16 +477,18 @@ def county_disposal_frame(disposal: pd.DataFrame, lang: str = "zh") -> pd.DataFr
     return pd.concat(parts, ignore_index=True)
 
 
-def county_disposal_chart(frame: pd.DataFrame, profile: Profile, lang: str = "zh"):
-    """Paired bars per county of this quarter's two disposal rates (%), with the quarter's floor (when it has one)."""
+def county_disposal_chart(frame: pd.DataFrame, profile: Profile, lang: str = "zh", width_px: int = HALF_WIDTH_PX):
+    """Paired bars per county of this quarter's two disposal rates (%), with the quarter's floor (when it has one);
+    the legend wraps to ``width_px``."""
     quarter = int(frame["quarter"].max()) if len(frame) else 0
     floor = disposal_floors_pct(profile).get(quarter)
-    y = alt.Y("region_name:N", title=None)
+    axis, plot_px, row_px = _name_axis(frame["region_name"].unique(), width_px, 46)
+    y = alt.Y("region_name:N", title=None, axis=axis)
     bars = alt.Chart(frame).mark_bar().encode(
         y=y, yOffset=alt.YOffset("series:N", sort=[_t("series_unsupplied", lang), _t("series_idle", lang)]),
         x=alt.X("rate_pct:Q", title=_t("axis_disposal_rate_q", lang, quarter=quarter),
                 scale=alt.Scale(domain=[0, 108]), axis=alt.Axis(values=list(range(0, 101, 10)))),
-        color=alt.Color("series:N", scale=_series_scale(lang), title=None),
+        color=alt.Color("series:N", scale=_series_scale(lang), title=None, legend=_series_legend(lang, plot_px)),
         tooltip=[alt.Tooltip("region_name:N", title=_t("col.region", lang)),
                  alt.Tooltip("series:N", title=_t("col.series", lang)),
                  alt.Tooltip("rate_pct:Q", title=_t("axis_disposal_rate", lang), format=".2f")],
@@ -451,7 +499,7 @@ def county_disposal_chart(frame: pd.DataFrame, profile: Profile, lang: str = "zh
     layers = [bars, labels]
     if floor is not None:
         layers += _rule(floor, "x", _t("line_label", lang, value=f"{floor:g}"))
-    return _configure(alt.layer(*layers).properties(height=max(300, 46 * frame["region_name"].nunique())))
+    return _configure(_fit_x(alt.layer(*layers).properties(height=max(300, row_px * frame["region_name"].nunique()))))
 
 
 # ----------------------------------------------------------------------------------------------------------

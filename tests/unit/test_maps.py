@@ -78,3 +78,19 @@ def test_landuse_tile_layer_points_at_local_tiles_and_worker():
     assert spec["loadOptions"]["mvt"]["workerUrl"].startswith("/app/static/vendor/")
     assert spec["extent"] == [101.0, 23.0, 103.0, 25.0]
     assert spec["maxZoom"] == 13
+
+
+@pytest.mark.parametrize("width_px", [300, 459, 518, 890])
+def test_view_state_fits_the_bounds_in_the_width_the_map_gets(width_px):
+    bounds = (101.28, 23.32, 103.18, 24.96)  # about the demo city
+    view = maps.view_state(bounds, height_px=560, width_px=width_px)
+    minx, miny, maxx, maxy = maps.visible_bounds(view, width_px, 560)
+    assert minx < bounds[0] and miny < bounds[1] and maxx > bounds[2] and maxy > bounds[3]
+    # ... with a small margin, not a city lost in the middle of the map.
+    assert (bounds[2] - bounds[0]) / (maxx - minx) > 0.85 or (bounds[3] - bounds[1]) / (maxy - miny) > 0.85
+
+
+def test_a_view_fitted_wider_than_drawn_cuts_the_edges():
+    bounds = (101.28, 23.32, 103.18, 24.96)
+    minx, _, maxx, _ = maps.visible_bounds(maps.view_state(bounds, 560, width_px=900), 459, 560)
+    assert minx > bounds[0] and maxx < bounds[2]  # the overview's old view in its 459 px column

@@ -352,3 +352,28 @@ def test_supply_link_follows_the_parcel_to_its_supply_and_approval():
     assert pm.supply_link("G3", parcels, supplies) == (None, None)  # blank is no key
     assert pm.supply_link("G1", parcels, None) == ("S1", None)
     assert pm.supply_link("G1", parcels.drop(columns="supply_id"), supplies) == (None, None)
+
+
+def test_map_view_fitted_to_its_column_shows_every_parcel_and_its_park(demo, demo_engine):
+    from dashboard.layout import MAIN_WIDTH_PX, column_width
+    from dashboard.maps import visible_bounds
+
+    assert pm.MAP_WIDTH_PX == column_width(pm.MAP_COLUMNS, 0, pm.MAP_GAP) < MAIN_WIDTH_PX
+    parks = read_dataset("parks", demo_engine.paths["parks"])
+    frame = pm.drawable(pm.enterprise_parcels(demo["parcels"], demo["metrics"], demo["grades"]))
+    bounds = pm.focus_bounds(parks, frame)
+    view = view_state(bounds, height_px=600, width_px=pm.MAP_WIDTH_PX)
+    minx, miny, maxx, maxy = visible_bounds(view, pm.MAP_WIDTH_PX, 600)
+    assert minx < bounds[0] and miny < bounds[1] and maxx > bounds[2] and maxy > bounds[3]
+    for parcel in frame.geometry.bounds.itertuples(index=False):
+        assert minx < parcel.minx and maxx > parcel.maxx and miny < parcel.miny and maxy > parcel.maxy
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_scheme_selector_and_fit_button_have_room_for_their_texts(lang):
+    from dashboard.layout import column_widths, max_text_width_px
+
+    widths = column_widths(pm.CONTROL_COLUMNS)
+    for control, (column, kind, texts) in pm.control_texts(lang).items():
+        needed = max_text_width_px(texts, 16) + pm.CONTROL_CHROME_PX[kind]
+        assert needed <= widths[column], (control, needed, widths[column])

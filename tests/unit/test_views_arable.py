@@ -119,9 +119,28 @@ def test_balance_wide_keeps_the_three_indicators_apart(demo_tables):
 
 def test_balance_chart_has_one_panel_per_indicator_with_its_unit(demo_tables):
     spec = views.balance_chart(demo_tables["arable_balance"], {}, "zh", highlight=TONGHAI).to_dict()
-    titles = [panel["title"] for panel in spec["hconcat"]]
+    titles = [panel["title"]["text"] for panel in spec["hconcat"]]
     assert titles == ["耕地数量（亩）", "水田规模（亩）", "粮食产能（公斤）"]
     assert spec["hconcat"][2]["layer"][0]["encoding"]["x"]["title"] == "余额（公斤）"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_balance_chart_panels_fit_the_main_column(demo_tables, demo_engine, lang):
+    from dashboard.io import read_dataset
+    from dashboard.layout import MAIN_WIDTH_PX, text_width_px, wrap_text
+
+    regions = read_dataset("regions", demo_engine.paths["regions"])
+    names = dict(zip(regions["code"], regions["name" if lang == "zh" else "name_en"], strict=True))
+    spec = views.balance_chart(demo_tables["arable_balance"], names, lang).to_dict()
+    panels = spec["hconcat"]
+    axis = panels[0]["layer"][0]["encoding"]["y"]["axis"]
+    # Every name shows, wrapped onto lines no wider than the name column.
+    lines = [line for name in names.values() for line in wrap_text(name, views.BALANCE_NAME_PX, views.CHART_FONT)]
+    assert axis["labelLimit"] >= max(text_width_px(line, views.CHART_FONT) for line in lines)
+    total = (sum(p["width"] for p in panels) + axis["labelLimit"] + spec["spacing"] * (len(panels) - 1)
+             + views.BALANCE_CHROME_PX)
+    assert len(panels) == 3 and total <= MAIN_WIDTH_PX
+    assert min(p["width"] for p in panels) >= 180  # still readable bars
 
 
 # ------------------------------------------------------------------------------------------------------------

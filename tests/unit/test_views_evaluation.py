@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from dashboard.engine import Engine
-from dashboard.i18n import LANGUAGES, catalog
+from dashboard.i18n import LANGUAGES, catalog, t
 from dashboard.indicators import Context, compute
 from dashboard.policy import load_profile
 from dashboard.views import evaluation as ev
@@ -303,7 +303,34 @@ def test_level_chart_draws_a_tick_per_year_and_ranking_chart_sorts(demo_frames):
     series = ev.SERIES_BY_KEY["gdp_per_land"]
     ranking = ev.county_ranking(demo_frames[series.key], series)
     spec = ev.ranking_chart(ranking, series, "zh", highlight="530424").to_dict()
-    bars = spec["layer"][0]
+    bars = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "bar")
     assert bars["encoding"]["y"]["sort"] == ranking["region_name"].tolist()
     assert bars["encoding"]["x"]["title"] == "地均GDP（万元/亩）"
     assert spec["title"]["text"] == "- - 目标 ≥ 28.8 万元/亩"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_ranking_chart_keeps_the_target_line_off_the_value_labels(demo_frames, lang):
+    from dashboard.layout import MAIN_WIDTH_PX, text_width_px
+
+    series = ev.SERIES_BY_KEY["gdp_per_land"]
+    ranking = ev.county_ranking(demo_frames[series.key], series)
+    spec = ev.ranking_chart(ranking, series, lang).to_dict()
+    marks = [layer["mark"]["type"] for layer in spec["layer"]]
+    assert marks == ["rule", "bar", "text"]  # the line under the bars
+    bars, labels = spec["layer"][1], spec["layer"][2]
+    # The labels stand right-aligned at the plot's right edge; bars and line end left of the widest label.
+    assert labels["encoding"]["x"] == {"value": "width"} and labels["mark"]["align"] == "right"
+    name_px = bars["encoding"]["y"]["axis"]["labelLimit"]
+    assert name_px >= max(text_width_px(n, ev.FONT["label"]) for n in ranking["region_name"])
+    plot = MAIN_WIDTH_PX - name_px - ev.RANKING_CHROME_PX
+    low, high = bars["encoding"]["x"]["scale"]["domain"]
+    widest = max(text_width_px(ev.with_unit(v, series, lang), ev.FONT["mark"]) for v in ranking["value"])
+    for x in [*ranking["value"].dropna(), *ranking["target"].dropna()]:
+        assert (x - low) / (high - low) * plot + widest <= plot
+    legend = bars["encoding"]["color"]["legend"]
+    statuses = [t(f"evaluation_panel.status.{s}", lang) for s in ev.STATUS_COLOURS]
+    assert legend["labelLimit"] >= max(text_width_px(s, ev.FONT["label"]) for s in statuses)
+    assert legend["columns"] == len(statuses)
+    assert bars["encoding"]["x"]["axis"]["titleLimit"] >= text_width_px(ev.axis_title(series, lang), ev.FONT["title"])
+    assert spec["width"] == MAIN_WIDTH_PX

@@ -19,6 +19,8 @@ from dashboard.demo import DEMO_DIR
 from dashboard.i18n import LANGUAGES, catalog
 from dashboard.indicators import Context, compute
 from dashboard.io import read_dataset
+from dashboard.layout import column_width, text_width_px
+from dashboard.maps import visible_bounds
 from dashboard.policy import load_profile
 from dashboard.views import overview as view
 
@@ -303,6 +305,54 @@ def test_ranking_chart_orders_the_counties_and_draws_the_profile_line(values):
     assert "五年供地率（%）" in spec and "政策线 40%" in spec and "全市 79.22%" in spec
     stock = view.ranking_frame(values["unsupplied_stock"], view.METRIC_BY_KEY["unsupplied_stock"])
     assert stock.iloc[0]["region_code"] == YUANJIANG  # largest first whatever the direction
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_choropleth_fitted_to_its_column_shows_every_county(values, regions_geo, lang):
+    width = column_width((3, 2), 0, "medium")  # components.overview_panel.MAP_COLUMNS
+    metric = view.METRIC_BY_KEY["cultivated_balance"]
+    deck, _ = view.choropleth(values["cultivated_balance"], regions_geo, metric, lang, height_px=560, width_px=width)
+    minx, miny, maxx, maxy = visible_bounds(deck.initial_view_state, width, 560)
+    for bounds in regions_geo[regions_geo["level"] == "county"].geometry.bounds.itertuples(index=False):
+        assert minx < bounds.minx and miny < bounds.miny and maxx > bounds.maxx and maxy > bounds.maxy
+
+
+def test_english_map_labels_name_the_place_without_its_administrative_words(values, regions_geo):
+    assert view.map_label_name("Yuanjiang Hani, Yi and Dai Autonomous County", "en") == "Yuanjiang"
+    assert view.map_label_name("Hongta District", "en") == "Hongta"
+    assert view.map_label_name("Yuxi", "en") == "Yuxi"
+    assert view.map_label_name("元江哈尼族彝族傣族自治县", "zh") == "元江哈尼族彝族傣族自治县"
+    metric = view.METRIC_BY_KEY["cultivated_balance"]
+    deck, _ = view.choropleth(values["cultivated_balance"], regions_geo, metric, "en")
+    labels = next(layer for layer in json.loads(deck.to_json())["layers"] if layer["id"] == "overview-labels")
+    assert max(len(label["text"].split("\n")[0]) for label in labels["data"]) <= 12
+
+
+def _x_px(value, domain, plot_px):
+    return (value - domain[0]) / (domain[1] - domain[0]) * plot_px
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("key", ["cultivated_balance", "supply_rate", "unsupplied_stock"])
+def test_ranking_value_labels_stay_clear_of_the_names_and_the_edge(values, key, lang):
+    metric = view.METRIC_BY_KEY[key]
+    width = 890
+    spec = view.ranking_chart(values[key], metric, lang, width_px=width).to_dict()
+    bars, right, left = spec["layer"][:3]
+    assert right["mark"]["align"] == "left" and left["mark"]["align"] == "right"  # at the bar end, away from 0
+    frame = view.ranking_frame(values[key], metric, lang)
+    name_limit = bars["encoding"]["y"]["axis"]["labelLimit"]
+    assert name_limit >= max(text_width_px(n, view.RANK_FONT["name"]) for n in frame["name"])
+    domain = bars["encoding"]["x"]["scale"]["domain"]
+    plot = width - name_limit - view.RANK_CHROME_PX
+    for value, label in zip(frame["value"], frame["label"], strict=True):
+        end = _x_px(value, domain, plot)
+        room = text_width_px(label, view.RANK_FONT["value"]) + view.LABEL_GAP_PX
+        assert (end - room >= 0) if value < 0 else (end + room <= plot), (label, end, room)
+    legend = bars["encoding"]["color"]["legend"]
+    statuses = bars["encoding"]["color"]["scale"]["domain"]
+    assert legend["columns"] == len(statuses)
+    assert legend["labelLimit"] >= max(text_width_px(s, view.RANK_FONT["legend"]) for s in statuses)
 
 
 def test_ranking_chart_exports_as_png(values):

@@ -197,6 +197,37 @@ def test_charts_are_valid_vega_lite_with_unit_titles(tables, chart):
     assert "（亩）" in spec or "（%）" in spec
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("chart", ["county_aging", "year_aging", "trend", "counties"])
+def test_half_width_charts_show_every_legend_entry(tables, datasets, chart, lang):
+    from dashboard.layout import LEGEND_ENTRY_CHROME_PX, text_width_px
+
+    regions = datasets["regions"]
+    names = dict(zip(regions["code"], regions["name" if lang == "zh" else "name_en"], strict=True))
+    aging = view.localise_regions(tables["unsupplied_aging"], names)
+    disposal = view.localise_regions(tables["disposal_rates_quarterly"], names)
+    built = {
+        "county_aging": lambda: view.county_aging_chart(view.county_aging_frame(aging, lang), lang),
+        "year_aging": lambda: view.year_aging_chart(view.year_aging_frame(aging, None, lang), lang),
+        "trend": lambda: view.disposal_trend_chart(view.disposal_trend_frame(disposal, None, lang), PROFILE, lang),
+        "counties": lambda: view.county_disposal_chart(view.county_disposal_frame(disposal, lang), PROFILE, lang),
+    }[chart]()
+    spec = built.to_dict()
+    layers = spec.get("layer", [spec])
+    colour = next(layer["encoding"]["color"] for layer in layers if "color" in layer["encoding"])
+    entries, legend = colour["scale"]["domain"], colour["legend"]
+    widest = max(text_width_px(entry, view.FONT["legend"]) for entry in entries)
+    assert legend["labelLimit"] >= widest  # no label cut short ...
+    # ... and as many entries a row as fit under the plot (Vega starts the legend at the plot's left edge, right of
+    # the county names), the others on further rows.
+    axis = layers[0]["encoding"]["y"].get("axis") or {}
+    names = axis.get("labelLimit", view.NUMBER_AXIS_PX)
+    plot = view.HALF_WIDTH_PX - names - view.CHART_CHROME_PX
+    assert 1 <= legend["columns"] <= len(entries)
+    assert legend["columns"] * (widest + LEGEND_ENTRY_CHROME_PX) <= plot
+    assert plot >= 200  # long county names wrap, leaving the bars room
+
+
 # ----------------------------------------------------------------------------------------------------------
 # Suspension flags
 
