@@ -13,10 +13,12 @@ import streamlit as st
 from components.loaders import dataset_versions, indicator_table
 from components.state import current_lang, current_profile, t
 from dashboard.charts import chart_png
+from dashboard.citations import cite
 from dashboard.context import data_as_of
 from dashboard.export import ExportMeta, to_csv_bytes, to_xlsx_bytes
 from dashboard.indicators import registry
 from dashboard.policy import load_profile
+from dashboard.views import explain as explain_view
 from dashboard.views.tables import number_display
 
 #: Status colours of KPI cards (policy line met / missed / no line).
@@ -38,19 +40,14 @@ def explain(ind_id: str, profile_id: str | None = None) -> None:
     spec = registry()[ind_id]
     lang = current_lang()
     profile = load_profile(profile_id or current_profile())
+    colon = "：" if lang == "zh" else ": "
     with st.popover(t("panels.explain"), icon=":material/help:"):
-        st.markdown(f"**{spec.label(lang)}**（{spec.unit}）")
-        st.markdown(f"{t('panels.formula')}：{spec.formula(lang)}")
-        st.caption(f"{t('panels.source')}：{spec.source}")
-        rows = []
-        for key in spec.params:
-            if key in profile.params:
-                param = profile.param(key)
-                rows.append({t("panels.param"): param.zh if lang == "zh" else param.en,
-                             t("panels.value"): str(param.value), t("panels.unit"): param.unit,
-                             t("panels.clause"): param.source})
-        if rows:
-            st.table(pd.DataFrame(rows).set_index(t("panels.param")))
+        st.markdown(explain_view.heading(spec, lang))
+        st.markdown(f"{t('panels.formula')}{colon}{spec.formula(lang)}")
+        st.caption(f"{t('panels.source')}{colon}{cite(spec.source)}")
+        rows = explain_view.param_rows(spec, profile, lang)
+        if len(rows):
+            st.table(rows.set_index(t("panels.param")))
 
 
 def heading(text: str, *indicators: str, profile_id: str | None = None) -> None:

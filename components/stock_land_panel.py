@@ -175,17 +175,8 @@ def render_suspensions(data: dict[str, pd.DataFrame], prof: Profile) -> None:
     table = view.suspension_table(flags, lang)
     wide = {column: st.column_config.TextColumn(width="large") for column in table.columns[-2:]}
     panels.table(table, _t("flags_heading"), DATASETS, key="sl_table_flags", column_config=wide)
-    for clause in view.policy_clauses(prof, lang):
-        st.caption(clause_text(clause, lang))
-
-
-def clause_text(clause: str, lang: str) -> str:
-    """A policy line and its clause in the page's punctuation.  ``policy_clauses`` gives "rule：source" with the
-    source quoted from the profile in Chinese; an English page labels that quotation as the original text."""
-    rule, _, source = clause.partition("：")
-    if lang != "zh":
-        rule = rule.replace("、", ", ")  # "Q2 3%、Q3 7%" → "Q2 3%, Q3 7%"
-    return _t("clause_line", rule=rule, source=source)
+    for rule, source in view.policy_clauses(prof, lang):  # an English page labels the Chinese quotation
+        st.caption(_t("clause_line", rule=rule, source=source))
 
 
 def render_idle_cases(data: dict[str, pd.DataFrame], region: str | None) -> None:

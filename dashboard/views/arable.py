@@ -19,6 +19,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from dashboard.citations import cite
 from dashboard.i18n import catalog
 from dashboard.i18n import t as _t
 from dashboard.indicators.arable import (
@@ -831,5 +832,5 @@ def published_display(check: pd.DataFrame, lang: str) -> pd.DataFrame:
         # the sums carry float noise (−9e-13): no "-0.00" on the page
         _m("col.difference", lang): np.round(check["difference"].to_numpy(dtype=float), 6) + 0.0,
         _m("col.matches", lang): check["matches"].astype(bool).to_numpy(),
-        _m("col.source", lang): check["source"].to_numpy(),
+        _m("col.source", lang): check["source"].map(cite).to_numpy(),
     })

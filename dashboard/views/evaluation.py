@@ -15,6 +15,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from dashboard.citations import cite
 from dashboard.i18n import t
 from dashboard.layout import MAIN_WIDTH_PX, legend_columns, max_text_width_px
 from dashboard.policy import Profile
@@ -238,7 +239,7 @@ def clause(series: Series, profile: Profile, region_code: str, lang: str) -> str
     parts = []
     for key in active_params(series, profile, region_code):
         param = profile.param(key)
-        parts.append(f"{param.zh if lang == 'zh' else param.en}{colon}{param.source}")
+        parts.append(f"{param.zh if lang == 'zh' else param.en}{colon}{cite(param.source)}")
     return t("evaluation_panel.clause", lang, profile=profile.name(lang), clauses=semicolon.join(parts))
 
 

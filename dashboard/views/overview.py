@@ -27,6 +27,7 @@ import pandas as pd
 import pydeck as pdk
 import shapely
 
+from dashboard.citations import cite
 from dashboard.i18n import t
 from dashboard.indicators import registry
 from dashboard.layout import MAIN_WIDTH_PX, max_text_width_px
@@ -475,13 +476,13 @@ def _alert(kind: str, lang: str, **fields) -> dict:
 def _param_text(profile: Profile, key: str, lang: str) -> tuple[str, str]:
     """``(name, clause)`` of a profile parameter."""
     param = profile.param(key)
-    return (param.zh if lang == "zh" else param.en), param.source
+    return (param.zh if lang == "zh" else param.en), cite(param.source)
 
 
 def _suspension_alerts(flags: pd.DataFrame, profile: Profile, names: Mapping[str, str], lang: str) -> list[dict]:
     rows = []
-    supply_clause = profile.param("supply_rate_min").source
-    disposal_clause = profile.param("disposal_rate_quarterly_min").source
+    supply_clause = cite(profile.param("supply_rate_min").source)
+    disposal_clause = cite(profile.param("disposal_rate_quarterly_min").source)
     for _, flag in flags[flags["suspended"].astype(bool)].iterrows():
         supply, disposal = bool(flag["suspended_supply_rate"]), bool(flag["suspended_disposal"])
         gaps = []
@@ -571,7 +572,7 @@ def _arable_alerts(balance: pd.DataFrame, cost: pd.DataFrame | None, profile: Pr
         rows.append(_alert(
             "shortfall", lang, region_code=code, region=region, subject=region, indicator=sep.join(indicators),
             value=sep.join(balances), line="≥ 0", gap=np.nan, relative_gap=max(shares), message=message,
-            rule=t("overview_panel.rule.arable", lang), clause=spec.source,
+            rule=t("overview_panel.rule.arable", lang), clause=cite(spec.source),
         ))
     return rows
 
@@ -579,7 +580,7 @@ def _arable_alerts(balance: pd.DataFrame, cost: pd.DataFrame | None, profile: Pr
 def _idle_alerts(idle: pd.DataFrame, profile: Profile, lang: str) -> list[dict]:
     late = idle[(idle["level"] == COUNTY_LEVEL) & (idle["overdue_count"] > 0)]
     months = profile["idle_disposal_deadline_months"]
-    clause = profile.param("idle_disposal_deadline_months").source
+    clause = cite(profile.param("idle_disposal_deadline_months").source)
     rows = []
     for _, row in late.iterrows():
         area = format_number(row["overdue_mu"], "mu", lang)

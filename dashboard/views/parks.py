@@ -17,6 +17,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from dashboard.citations import cite
 from dashboard.i18n import t as _t
 from dashboard.indicators.per_mu import GRADABLE_METRICS, METRIC_BY_KEY, grade_bands, grade_enterprises
 from dashboard.parks_map import GRADE_COLOURS, metric_label
@@ -406,6 +407,6 @@ def published_display(check: pd.DataFrame, lang: str) -> pd.DataFrame:
         # to the shown precision, so a difference within rounding never reads "-0.00"
         _m("col.difference", lang): np.round(check["difference"].to_numpy(dtype=float), 2) + 0.0,
         _m("col.matches", lang): check["matches"].to_numpy(dtype=bool),
-        _m("col.source", lang): check["source"].to_numpy(),
+        _m("col.source", lang): check["source"].map(cite).to_numpy(),
     })
 

@@ -22,6 +22,7 @@ import pydeck as pdk
 import shapely
 
 from dashboard import maps, overlays
+from dashboard.citations import cite
 from dashboard.i18n import t
 from dashboard.indicators.stock_land import AGE_BANDS
 from dashboard.layout import column_width, legend_columns, max_text_width_px, wrap_text, wrapped_labels
@@ -542,15 +543,17 @@ def suspension_alerts(flags: pd.DataFrame, lang: str = "zh") -> list[str]:
     ]
 
 
-def policy_clauses(profile: Profile, lang: str = "zh") -> list[str]:
-    """The clauses behind the page's lines, from the profile: "五年供地率下限 40%：seed 000 …"."""
+def policy_clauses(profile: Profile, lang: str = "zh") -> list[tuple[str, str]]:
+    """The page's lines and the clauses behind them, from the profile: ``("五年供地率下限 40%",
+    "《玉溪市加强用地要素保障措施机制研究》三、(二)…")``; the clause is the document's text (Chinese), cited by title."""
     rows = []
+    sep = "、" if lang == "zh" else ", "
     for key in ("supply_rate_min", "disposal_rate_quarterly_min"):
         param = profile.param(key)
         value = param.value
-        shown = ("、".join(f"{q} {pct(v):g}%" for q, v in value.items()) if isinstance(value, dict)
+        shown = (sep.join(f"{q} {pct(v):g}%" for q, v in value.items()) if isinstance(value, dict)
                  else f"{pct(value):g}%")
-        rows.append(f"{param.zh if lang == 'zh' else param.en} {shown}：{param.source}")
+        rows.append((f"{param.zh if lang == 'zh' else param.en} {shown}", cite(param.source)))
     return rows
 
 

@@ -96,7 +96,7 @@ def test_page_opens_in_chinese_with_every_section():
     assert cards["近5年供地率"] == "79.22 %"  # published (seed 000)
     assert len(at.get("vega_lite_chart")) == 5 and len(at.get("deck_gl_json_chart")) == 1
     assert {"下限 40%", "下限 3%", "下限 7%", "下限 15%"} <= policy_lines(at)
-    assert any(c.value.startswith("依据：五年供地率下限 40%：seed 000") for c in at.caption)
+    assert any(c.value.startswith("依据：五年供地率下限 40%：《玉溪市加强用地要素保障措施机制研究》") for c in at.caption)
     errors = [e.value for e in at.error]
     assert any(e.startswith("华宁县：") and "两项同时未达到7%" in e for e in errors)
     assert any(e.startswith("元江哈尼族彝族傣族自治县：供地率 36.0% < 40%") for e in errors)
@@ -113,7 +113,7 @@ def test_page_opens_in_english():
     # the policy clauses: English punctuation, the Chinese quotation labelled as the original text
     clauses = [c.value for c in at.caption if c.value.startswith("Clause")]
     assert clauses and all("：" not in c.split("Original text (Chinese): ")[0] for c in clauses)
-    assert clauses[0].startswith("Clause: Minimum five-year supply rate 40%. Original text (Chinese): seed 000")
+    assert clauses[0].startswith("Clause: Minimum five-year supply rate 40%. Original text (Chinese): 《玉溪市")
     assert any("Q2 3%, Q3 7%, Q4 15%" in c for c in clauses)
 
 

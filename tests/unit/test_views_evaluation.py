@@ -12,6 +12,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
+from dashboard.citations import cite
 from dashboard.engine import Engine
 from dashboard.i18n import LANGUAGES, catalog, t
 from dashboard.indicators import Context, compute
@@ -202,7 +203,8 @@ def test_clause_cites_the_profile_parameter_behind_the_line():
     assert ev.active_params(intensity, jiangsu, "320505") == ["development_intensity_zone_max"]  # 苏南
     assert ev.active_params(intensity, jiangsu, "530402") == ["development_intensity_max"]
     text = ev.clause(ev.SERIES_BY_KEY["land_per_gdp_decline"], jiangsu, "530402", "zh")
-    assert jiangsu.param("land_per_gdp_decline_min").source in text and jiangsu.name("zh") in text
+    assert cite(jiangsu.param("land_per_gdp_decline_min").source) in text and jiangsu.name("zh") in text
+    assert "seed" not in text  # the document by its title
 
 
 # -- KPI cards, ranking, tables ------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from dashboard.citations import cite
 from dashboard.demo import DEMO_DIR
 from dashboard.i18n import LANGUAGES, catalog
 from dashboard.indicators import Context, compute
@@ -189,16 +190,16 @@ def test_alerts_name_the_county_the_miss_the_rule_and_its_clause(tables, values,
     supply = alerts[(alerts["region_code"] == YUANJIANG) & (alerts["severity_rank"] == 0)].iloc[0]
     assert supply["message"] == "供地率 36.0% < 40%，暂停非重点项目用地报件"
     assert "暂停除国家、省级、市级重点项目和民生保障项目外的用地报件受理" in supply["rule"]
-    assert supply["clause"] == PROFILE.param("supply_rate_min").source
+    assert supply["clause"] == cite(PROFILE.param("supply_rate_min").source)  # the document by its title
     huaning = alerts[(alerts["region_code"] == HUANING) & (alerts["severity_rank"] == 0)].iloc[0]
     assert "批而未供处置率 0.0% < 7%" in huaning["message"]
-    assert huaning["clause"] == PROFILE.param("disposal_rate_quarterly_min").source
+    assert huaning["clause"] == cite(PROFILE.param("disposal_rate_quarterly_min").source)
     tonghai = alerts[(alerts["region_code"] == TONGHAI) & (alerts["severity"] == "指标缺口")].iloc[0]
     assert tonghai["message"].startswith("耕地数量缺口 2,436.36 亩、水田规模缺口 287.27 亩、粮食产能缺口 153.77 万公斤")
     assert "按前6个月省级平台均价购买约需 61,684.89 万元" in tonghai["message"]
     yimen = alerts[(alerts["subject"] == "云南易门工业园区") & (alerts["indicator"] == "园区亩均投资强度")].iloc[0]
     assert yimen["message"].startswith("园区亩均投资强度 150.40 万元/亩 < 280 万元/亩，差 129.60 万元/亩")
-    assert yimen["clause"] == PROFILE.param("invest_intensity_benchmark_wan_per_mu").source
+    assert yimen["clause"] == cite(PROFILE.param("invest_intensity_benchmark_wan_per_mu").source)
     kinds = set(alerts["severity"])
     assert {"暂停报件", "指标缺口", "逾期未处置", "低于亩均标准", "低于目标"} <= kinds
 

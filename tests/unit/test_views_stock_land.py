@@ -252,8 +252,10 @@ def test_suspension_table_lists_suspended_counties_first(tables):
 
 def test_policy_clauses_cite_the_profile_sources():
     zh = view.policy_clauses(PROFILE)
-    assert zh[0].startswith("五年供地率下限 40%：seed 000") and "Q2 3%、Q3 7%、Q4 15%" in zh[1]
-    assert view.policy_clauses(STRICT, "en")[0].startswith("Minimum five-year supply rate 80%")
+    assert zh[0][0] == "五年供地率下限 40%" and zh[0][1].startswith("《玉溪市加强用地要素保障措施机制研究》三、(二)")
+    assert zh[1][0].endswith("Q2 3%、Q3 7%、Q4 15%") and "seed" not in zh[1][1]
+    assert view.policy_clauses(STRICT, "en")[0][0] == "Minimum five-year supply rate 80%"
+    assert view.policy_clauses(PROFILE, "en")[1][0].endswith("Q2 3%, Q3 7%, Q4 15%")
 
 
 # ----------------------------------------------------------------------------------------------------------
