@@ -216,6 +216,8 @@ def test_enterprise_table_is_in_rank_order_with_units(demo):
     assert table["全市名次"].is_monotonic_increasing
     assert "用地面积（亩）" in table.columns and "综合得分（分）" in table.columns
     assert any("万元/亩" in c for c in table.columns)
+    # the name, grade, rank and score come first: in view on a projector without scrolling sideways
+    assert list(table.columns[:4]) == ["企业名称", "分档", "全市名次", "综合得分（分）"]
 
 
 def test_english_tables_name_counties_in_english(demo):
