@@ -50,7 +50,8 @@ def demo_park(demo):
     """The parcels of :data:`PARK` and the view a link to it opens on."""
     parks, frame = demo
     frame = frame[frame["park_id"] == PARK].reset_index(drop=True)
-    return frame, view_state(pm.focus_bounds(parks[parks["park_id"] == PARK], frame), height_px=600)
+    return frame, view_state(pm.focus_bounds(parks[parks["park_id"] == PARK], frame), height_px=600,
+                             width_px=pm.MAP_WIDTH_PX)  # as the page fits it
 
 
 def _mercator(lon: float, lat: float, zoom: float) -> tuple[float, float]:
@@ -132,7 +133,7 @@ def test_city_view_in_english_lists_every_park(page, fence, app_server):
 
 def test_click_on_a_park_opens_that_park(page, fence, app_server, demo):
     parks, frame = demo
-    view = view_state(pm.focus_bounds(parks, frame), height_px=600)  # the city view: every park
+    view = view_state(pm.focus_bounds(parks, frame), height_px=600, width_px=pm.MAP_WIDTH_PX)  # the city view
     park = parks[parks["park_id"] == "P04"].iloc[0]
     # A point of the park away from its enterprise parcels (those are picked first).
     empty = park.geometry.difference(frame.union_all().buffer(0.003))
