@@ -24,7 +24,7 @@ LAYERS = ("landuse", *overlays.OVERLAYS)
 #: came about 2.5 s later on a PC without a graphics card (software WebGL; BENCHMARKS.md, cold start).  They are
 #: one click away, and a parcel's detail lists the control lines it overlaps.
 DEFAULT_LAYERS = ["landuse"]
-MAP_HEIGHT = {False: 580, True: 780}
+MAP_HEIGHT, MAP_WIDTH, MAP_COLUMNS = maps.LANDUSE_MAP_HEIGHT, maps.LANDUSE_MAP_WIDTH, maps.LANDUSE_MAP_COLUMNS
 PARCEL_PARAM = "parcel"
 #: Session key: the class clicked on the dissolved overview (below the parcel zoom), to ask for a closer zoom.
 _ZOOM_HINT = "_landuse_zoom_hint"
@@ -280,13 +280,13 @@ def render_landuse_explorer(county: str | None, region_label: str, as_of: str) -
 
     height = MAP_HEIGHT[meeting]
     view = maps.view_state(_view_bounds(regions, county, landuse, map_key), height_px=height,
-                           width_px=1400 if meeting else 900)
+                           width_px=MAP_WIDTH[meeting])
     deck = maps.deck(layers, view, basemap_style_url(basemap))
 
     if meeting:
         map_area, side = st.container(), st.container()
     else:
-        map_area, side = st.columns([3, 2], gap="medium")
+        map_area, side = st.columns(MAP_COLUMNS, gap="medium")
     with map_area:
         st.pydeck_chart(deck, height=height, on_select="rerun", selection_mode="single-object", key=map_key)
         st.caption(t("maps.click_hint"))

@@ -21,7 +21,7 @@ import shapely
 from pydeck.bindings.json_tools import default_serialize
 
 from dashboard.geo import transform_geometries, view_for_bounds, wgs84_to_gcj02
-from dashboard.layout import MAIN_WIDTH_PX
+from dashboard.layout import MAIN_WIDTH_PX, column_width
 from dashboard.offline import mvt_load_options
 from dashboard.tiles import MAX_ZOOM, MIN_ZOOM, LayerTiles, Tileset
 
@@ -34,6 +34,12 @@ SELECTED_LINE = [179, 38, 30, 255]
 COORD_DECIMALS = 6
 #: Tooltip shared by every layer: each feature has ``name`` and ``id`` properties.
 TOOLTIP = {"text": "{name}\n{id}"}
+#: The 土地利用 map: beside its legend (``st.columns(LANDUSE_MAP_COLUMNS, gap="medium")``), or the whole main column
+#: in its meeting mode (keys ``False`` / ``True``).  The view is fitted to the map's width on the smallest screen
+#: (:mod:`dashboard.layout`, 1366 px); fitted as if 900 px wide, the western and eastern counties were cut off there.
+LANDUSE_MAP_COLUMNS = (3, 2)
+LANDUSE_MAP_HEIGHT = {False: 580, True: 780}
+LANDUSE_MAP_WIDTH = {False: column_width(LANDUSE_MAP_COLUMNS, 0, "medium"), True: MAIN_WIDTH_PX}
 
 
 class CompactDeck(pdk.Deck):

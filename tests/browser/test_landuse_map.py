@@ -20,6 +20,7 @@ from playwright.sync_api import expect
 
 from dashboard.geo import view_for_bounds
 from dashboard.io import read_dataset
+from dashboard.maps import LANDUSE_MAP_HEIGHT, LANDUSE_MAP_WIDTH
 from dashboard.reference import class_colours
 from tests.browser.conftest import SERVER_LOG, _running_app
 from tests.browser.helpers import ARTIFACTS, wait_for_app
@@ -114,7 +115,7 @@ def test_clicking_a_parcel_opens_its_detail(page, fence, app_server, landuse):
     _wait_for_map(page)
     chart = page.locator(MAP).first
     box = chart.locator("canvas").first.bounding_box()
-    view = view_for_bounds(bounds, width_px=900, height_px=580)
+    view = view_for_bounds(bounds, width_px=LANDUSE_MAP_WIDTH[False], height_px=LANDUSE_MAP_HEIGHT[False])  # as the page fits it
 
     # A neighbour well inside the view, clicked at a point inside it.
     near = landuse[landuse.geometry.intersects(anchor.geometry.buffer(0.006)) & (landuse.index != anchor.name)]

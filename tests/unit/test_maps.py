@@ -7,9 +7,11 @@ import pydeck as pdk
 import pytest
 from shapely.geometry import Polygon
 
-from dashboard import maps
+from dashboard import layout, maps
 from dashboard.geo import wgs84_to_gcj02
+from dashboard.io import read_dataset
 from dashboard.tiles import Tileset
+from tests.conftest import ROOT
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -94,3 +96,17 @@ def test_a_view_fitted_wider_than_drawn_cuts_the_edges():
     bounds = (101.28, 23.32, 103.18, 24.96)
     minx, _, maxx, _ = maps.visible_bounds(maps.view_state(bounds, 560, width_px=900), 459, 560)
     assert minx > bounds[0] and maxx < bounds[2]  # the overview's old view in its 459 px column
+
+
+def test_landuse_map_fits_the_whole_city_in_its_column_on_a_projector():
+    """The 土地利用 map is fitted to the width its column has at 1366 px, so the whole city shows (fitted as if
+    900 px wide, the western and eastern counties were cut off)."""
+    regions = read_dataset("regions", ROOT / "data" / "demo" / "regions.parquet")
+    bounds = tuple(regions.total_bounds)
+    for meeting in (False, True):
+        width, height = maps.LANDUSE_MAP_WIDTH[meeting], maps.LANDUSE_MAP_HEIGHT[meeting]
+        view = maps.view_state(bounds, height_px=height, width_px=width)
+        shown = maps.visible_bounds(view, width, height)
+        assert shown[0] <= bounds[0] and shown[2] >= bounds[2] and shown[1] <= bounds[1] and shown[3] >= bounds[3]
+    # the map's column at 1366 px (st.columns((3, 2), gap="medium")), not the 900 px it was fitted to before
+    assert maps.LANDUSE_MAP_WIDTH[False] == layout.column_width(maps.LANDUSE_MAP_COLUMNS, 0, "medium") < 600
