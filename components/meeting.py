@@ -172,7 +172,7 @@ def render_slide(data: mv.MeetingData, slide: mv.Slide) -> None:
                 with column:
                     title = t("overview_panel.ranking_title", metric=ov.METRIC_BY_KEY[key].label_with_unit(lang))
                     st.markdown(f"**{title}**")
-                    panels.chart(mv.ranking(data, key), title, key=f"meeting_chart_{key}")
+                    panels.chart(mv.ranking(data, key, count=len(slide.charts)), title, key=f"meeting_chart_{key}")
         if slide.alerts is not None:
             if slide.alerts.empty:
                 st.success(mv.m("no_alerts", lang), icon=":material/check_circle:")

@@ -20,6 +20,7 @@ import pandas as pd
 import shapely
 
 from dashboard.i18n import t
+from dashboard.layout import SCREEN_WIDTH_PX, SCROLLBAR_PX, column_width
 from dashboard.policy import Profile
 from dashboard.views import overview as ov
 
@@ -211,9 +212,21 @@ def clamp_slide(value, count: int) -> int:
     return min(max(number, 1), max(count, 1))
 
 
-def ranking(data: MeetingData, key: str, width: int | None = None) -> alt.LayerChart:
-    """The ranking chart of metric ``key`` with the region highlighted (``width`` in pixels for a PNG)."""
-    chart = ov.ranking_chart(data.values[key], ov.METRIC_BY_KEY[key], data.lang, data.county)
+#: The slide's width on the smallest screen: meeting mode hides the sidebar and pads the page 3 rem each side
+#: (``components.meeting.STYLE``).
+SLIDE_WIDTH_PX = SCREEN_WIDTH_PX - 2 * 48 - SCROLLBAR_PX
+
+
+def slide_chart_width(count: int) -> int:
+    """The width (px) of one of ``count`` ranking charts side by side on a slide (``st.columns(count, gap="large")``)."""
+    return column_width(max(count, 1), 0, "large", total_px=SLIDE_WIDTH_PX)
+
+
+def ranking(data: MeetingData, key: str, width: int | None = None, count: int = 1) -> alt.LayerChart:
+    """The ranking chart of metric ``key`` with the region highlighted, laid out for one of ``count`` charts on a
+    slide (``width`` in pixels for a PNG instead)."""
+    chart = ov.ranking_chart(data.values[key], ov.METRIC_BY_KEY[key], data.lang, data.county,
+                             width_px=width or slide_chart_width(count))
     if width is not None:
         chart = chart.properties(width=width)
     return chart

@@ -109,3 +109,16 @@ def test_briefing_pdf_names_the_region_date_and_version_on_every_page(regions_ge
         assert re.sub(r"\s+", "", message) in text
     assert PdfReader(io.BytesIO(pdf)).pages[0].images  # the map
     assert briefing.file_stem(data, ctx).endswith("2026-09-30")
+
+
+def test_slide_rankings_are_laid_out_for_their_column(regions_geo, tables, previous_tables):
+    """Two rankings side by side on a slide each get half the slide (the sidebar is hidden in meeting mode), so
+    their name column is sized for that width, not for the main column of a page with a sidebar."""
+    data = meeting_data(regions_geo, tables, previous_tables, None, lang="en")
+    half = mv.slide_chart_width(2)
+    assert half < mv.slide_chart_width(1) == mv.SLIDE_WIDTH_PX
+    for key in mv.SLIDE_CHARTS["parks"]:
+        spec = mv.ranking(data, key, count=2).to_dict()
+        limits = [layer["encoding"]["y"]["axis"]["labelLimit"] for layer in spec["layer"]
+                  if "y" in layer.get("encoding", {}) and "axis" in layer["encoding"]["y"]]
+        assert limits and max(limits) <= 0.45 * half
