@@ -267,31 +267,32 @@ def render_chain_tables(chain: view.ProjectChain, filters: dict) -> None:
     a = chain.approval
     if a is not None:
         st.markdown(f"**{_t('chain.approval_record')}**")
-        panels.table(view.approval_table(chain, lang), _t("chain.approval_record"), CHAIN_DATASETS,
-                     key="pj_table_chain_approval", filters=filters)
+        panels.number_table(view.approval_table(chain, lang), _t("chain.approval_record"), CHAIN_DATASETS,
+                            key="pj_table_chain_approval", filters=filters)
         st.markdown(f"**{_t('chain.supplies')}**")
         if a.supplies.empty:
             st.info(_t("chain.no_supplies"))
         else:
-            panels.table(sl_view.chain_supply_table(a, lang), _t("chain.supplies"), CHAIN_DATASETS,
-                         key="pj_table_chain_supplies", filters=filters)
+            panels.number_table(sl_view.chain_supply_table(a, lang), _t("chain.supplies"), CHAIN_DATASETS,
+                                key="pj_table_chain_supplies", filters=filters)
         st.markdown(f"**{_t('chain.parcels')}**")
         if a.parcels.empty:
             st.info(t(f"stock_land_panel.no_parcels_{a.parcel_link}"))
         else:
-            panels.table(sl_view.chain_parcel_table(a, lang), _t("chain.parcels"), CHAIN_DATASETS,
-                         key="pj_table_chain_parcels", filters=filters)
+            panels.number_table(sl_view.chain_parcel_table(a, lang), _t("chain.parcels"), CHAIN_DATASETS,
+                                key="pj_table_chain_parcels", filters=filters)
             st.caption(t(f"stock_land_panel.link_{a.parcel_link}"))
     st.markdown(f"**{_t('chain.ledger')}**")
     if chain.ledger.empty:
         st.info(_t("chain.no_ledger"))
     else:
-        panels.table(view.ledger_table(chain, lang), _t("chain.ledger"), CHAIN_DATASETS, key="pj_table_chain_ledger",
-                     filters=filters)
+        panels.number_table(view.ledger_table(chain, lang), _t("chain.ledger"), CHAIN_DATASETS,
+                            key="pj_table_chain_ledger", filters=filters,
+                            whole=lambda column: "公斤" in column or "(kg)" in column)  # grain in whole 公斤
     if a is not None:
         st.markdown(f"**{_t('chain.cases')}**")
         if a.cases.empty:
             st.info(_t("chain.no_cases"))
         else:
-            panels.table(sl_view.chain_case_table(a, lang), _t("chain.cases"), CHAIN_DATASETS,
-                         key="pj_table_chain_cases", filters=filters)
+            panels.number_table(sl_view.chain_case_table(a, lang), _t("chain.cases"), CHAIN_DATASETS,
+                                key="pj_table_chain_cases", filters=filters)

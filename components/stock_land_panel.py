@@ -302,18 +302,18 @@ def render_chain(data: dict[str, pd.DataFrame], region: str | None, picked: tupl
     if chain.supplies.empty:
         st.info(_t("no_supplies"))
     else:
-        panels.table(view.chain_supply_table(chain, lang), _t("chain_supplies"), CHAIN_DATASETS,
-                     key="sl_table_chain_supplies", filters={_t("chain_pick"): approval_id})
+        panels.number_table(view.chain_supply_table(chain, lang), _t("chain_supplies"), CHAIN_DATASETS,
+                            key="sl_table_chain_supplies", filters={_t("chain_pick"): approval_id})
     st.markdown(f"**{_t('chain_parcels')}**")
     if chain.parcels.empty:
         st.info(_t(f"no_parcels_{chain.parcel_link}"))
     else:
-        panels.table(view.chain_parcel_table(chain, lang), _t("chain_parcels"), CHAIN_DATASETS,
-                     key="sl_table_chain_parcels", filters={_t("chain_pick"): approval_id})
+        panels.number_table(view.chain_parcel_table(chain, lang), _t("chain_parcels"), CHAIN_DATASETS,
+                            key="sl_table_chain_parcels", filters={_t("chain_pick"): approval_id})
         st.caption(_t(f"link_{chain.parcel_link}"))
     st.markdown(f"**{_t('chain_cases')}**")
     if chain.cases.empty:
         st.info(_t("no_chain_cases"))
     else:
-        panels.table(view.chain_case_table(chain, lang), _t("chain_cases"), CHAIN_DATASETS,
-                     key="sl_table_chain_cases", filters={_t("chain_pick"): approval_id})
+        panels.number_table(view.chain_case_table(chain, lang), _t("chain_cases"), CHAIN_DATASETS,
+                            key="sl_table_chain_cases", filters={_t("chain_pick"): approval_id})

@@ -120,6 +120,9 @@ def test_chain_from_a_project():
     approval = frame_with(at, "批准日期")
     assert approval.iloc[0]["批准文号"] == supplied["approval_id"]
     assert len(frame_with(at, "供地编号")) >= 1
+    # amounts read with thousands separators, like every other table (they showed "42787.08")
+    supplies = next(d for d in at.dataframe if "供地编号" in d.value.columns)
+    assert "%,.2f" in json.dumps(json.loads(supplies.proto.columns))
     ledger = frame_with(at, "台账编号")  # the ledger entries named after the project
     assert len(ledger) >= 1 and set(ledger["类型"]) == {"占用核销"}
     cards = metrics(at)
