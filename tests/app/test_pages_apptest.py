@@ -1,5 +1,7 @@
-"""AppTest smoke over every registered page: no exception, its title present, in both languages."""
+"""AppTest smoke over every registered page: no exception, its title present, in both languages, and no internal
+reference (the project's seed numbers or design-note sections) in anything it shows."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,18 @@ from dashboard.i18n import t
 from dashboard.navigation import PAGES
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
+#: What only developers read: the seed files' numbers and DOMAIN.md's sections (sources cite documents by title).
+INTERNAL_REFERENCE = re.compile(r"\bseed \d{3}|DOMAIN(\.md)? §")
+TEXT_ELEMENTS = ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success")
+
+
+def internal_references(at) -> list[str]:
+    """Internal references in every text, table, HTML block and chart of the page."""
+    texts = [str(element.value) for kind in TEXT_ELEMENTS for element in getattr(at, kind)]
+    texts += [str(m.label) for m in at.metric]
+    texts += [h.proto.body for h in at.get("html")] + [c.proto.spec for c in at.get("vega_lite_chart")]
+    texts += [frame.value.to_string() for frame in [*at.dataframe, *at.table]]
+    return sorted({match.group(0) for text in texts for match in INTERNAL_REFERENCE.finditer(text)})
 
 
 def open_page(spec, query=None):
@@ -26,6 +40,7 @@ def test_page_renders_without_exception(spec):
     at = open_page(spec)
     assert not at.exception, [e.value for e in at.exception]
     assert t(spec.title_key, "zh") in [title.value for title in at.title]
+    assert internal_references(at) == []
 
 
 @pytest.mark.parametrize("spec", PAGES, ids=[p.url_path for p in PAGES])
@@ -33,6 +48,7 @@ def test_page_renders_in_english(spec):
     at = open_page(spec, {"lang": "en"})
     assert not at.exception, [e.value for e in at.exception]
     assert t(spec.title_key, "en") in [title.value for title in at.title]
+    assert internal_references(at) == []
 
 
 def test_region_comes_from_the_url_and_goes_back_into_it():
